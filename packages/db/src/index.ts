@@ -1,0 +1,25 @@
+export {
+  createPool,
+  type Database,
+  type DatabaseSettings,
+  explainConnectionError,
+  openDatabase,
+  poolConfig,
+  resolveDatabaseUrl,
+  withDatabaseName,
+  withTransaction,
+} from './connect.ts';
+export { type EmbeddedServer, embeddedServerStatus, ensureEmbeddedServer, stopEmbeddedServer } from './embedded.ts';
+export { DbError, type DbErrorCode, isDbError } from './errors.ts';
+export {
+  type AppliedMigration,
+  type MigrateResult,
+  type MigrationFile,
+  type MigrationStatus,
+  migrate,
+  migrationStatus,
+  readMigrations,
+  schemaFingerprint,
+} from './migrate.ts';
+export { defaultDataDir, defaultMigrationsDir, findRepoRoot } from './paths.ts';
+export type { Pool, PoolClient } from 'pg';
