@@ -96,6 +96,8 @@ async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {
 }
 
 function isAlive(pid: number): boolean {
+  // 0 and negatives address process groups, not a process.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
