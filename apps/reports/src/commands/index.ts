@@ -1,0 +1,7 @@
+import type { CommandModule } from '../program.ts';
+import { dbCommand } from './db.ts';
+import { demoCommand } from './demo.ts';
+import { migrateCommand } from './migrate.ts';
+
+/** Every command of org-reports; each module registers its own subcommands. */
+export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand];
