@@ -1,5 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelCredit, modelDeduct, newModel } from '../src/wallets/model.ts';
 import { checkWalletIntegrity, configureWallet, credit, deduct, getWallet, listWalletTransactions, openWallet } from '../src/wallets/store.ts';
 
 let db: TestDatabase;
@@ -121,5 +123,53 @@ describe('the journal', () => {
       client.release();
     }
     expect(await checkWalletIntegrity(db.pool, w.id)).toEqual({ ok: true, value: { balance: 70, journalBalance: 70, unbalancedTransactions: 0 } });
+  });
+});
+
+describe('the SQL functions against the model', () => {
+  it('answer every sequence of deductions, top-ups and repeated keys exactly like the single-threaded model', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 800 }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('debit', 'debit', 'credit'),
+            key: fc.integer({ min: 0, max: 15 }),
+            amount: fc.integer({ min: 1, max: 600 }),
+          }),
+          { maxLength: 40 },
+        ),
+        async (debtLimit, ops) => {
+          const w = await wallet(`org_prop_${run++}`, { debtLimit, recharge: { threshold: 100, amount: 1000 } });
+          const model = newModel({ debtLimit, rechargeThreshold: 100 });
+          for (const o of ops) {
+            const key = `${o.kind}-${o.key}`;
+            const expected = o.kind === 'debit' ? modelDeduct(model, key, o.amount) : modelCredit(model, key, o.amount);
+            const input = { walletId: w.id, amount: o.amount, idempotencyKey: key };
+            const actual = o.kind === 'debit' ? await deduct(db.pool, input) : await credit(db.pool, input);
+            if (expected.status === 'applied') {
+              expect(actual.ok && { ...actual.value, transactionId: 0 }).toEqual({
+                transactionId: 0,
+                balance: expected.balance,
+                debtCapacity: expected.debtCapacity,
+                needsRecharge: expected.needsRecharge,
+                replayed: expected.replayed,
+              });
+            } else if (expected.status === 'rejected') {
+              expect(actual).toEqual({
+                ok: false,
+                error: expect.objectContaining({ code: 'debt_limit_exceeded', balance: expected.balance, replayed: expected.replayed }),
+              });
+            } else {
+              expect(actual.ok === false && actual.error.code).toBe('idempotency_conflict');
+            }
+          }
+          const integrity = await checkWalletIntegrity(db.pool, w.id);
+          expect(integrity).toEqual({ ok: true, value: { balance: model.wallet.balance, journalBalance: model.wallet.balance, unbalancedTransactions: 0 } });
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });
