@@ -1,15 +1,13 @@
 import { z } from 'zod';
 
-const postgresUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be a URL like postgres://user:password@host:5432/database');
+const postgresUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a URL like postgres://user:password@host:5432/database');
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -25,8 +23,13 @@ export const database = {
     .max(200)
     .default(10)
     .describe('Connections per process pool'),
-  ORG_DATA_DIR: z.string().optional().describe('Where the embedded server keeps its data (default <repo>/.data)'),
-  EMBEDDED_PG_PORT: port.optional().describe('Fixed port for the embedded server (default: a free loopback port)'),
+  ORG_DATA_DIR: z
+    .string()
+    .optional()
+    .describe('Where the embedded server keeps its data (default <repo>/.data)'),
+  EMBEDDED_PG_PORT: port
+    .optional()
+    .describe('Fixed port for the embedded server (default: a free loopback port)'),
 };
 
 export const stripe = {
@@ -45,13 +48,19 @@ export const stripe = {
 
 export const anthropic = {
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Enables the LLM narrative in insights'),
-  ANTHROPIC_MODEL: z.string().min(1).default('claude-sonnet-4-5').describe('Model for the LLM narrative'),
+  ANTHROPIC_MODEL: z.string().min(1).default('claude-sonnet-5-5').describe('Model for the LLM narrative'),
   ANTHROPIC_BASE_URL: z.url().optional().describe('Anthropic API base URL (tests and proxies)'),
 };
 
 export const notifications = {
-  SLACK_WEBHOOK_URL: z.url().optional().describe('Slack incoming webhook for reconciliation and audit alerts'),
-  EMAIL_PROVIDER: z.enum(['none', 'kit', 'loops']).default('none').describe('Email provider for lifecycle events'),
+  SLACK_WEBHOOK_URL: z
+    .url()
+    .optional()
+    .describe('Slack incoming webhook for reconciliation and audit alerts'),
+  EMAIL_PROVIDER: z
+    .enum(['none', 'kit', 'loops'])
+    .default('none')
+    .describe('Email provider for lifecycle events'),
   KIT_API_KEY: z.string().min(1).optional().describe('Kit (ConvertKit) v4 API key'),
   LOOPS_API_KEY: z.string().min(1).optional().describe('Loops API key'),
 };
@@ -62,7 +71,12 @@ export const reporting = {
     .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd')
     .default('usd')
     .describe('Currency reports convert to'),
-  MRR_GOAL: z.coerce.number().int().min(0).default(50000).describe('MRR goal in minor units for the growth report'),
+  MRR_GOAL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(50000)
+    .describe('MRR goal in minor units for the growth report'),
 };
 
 export const http = {
@@ -71,7 +85,11 @@ export const http = {
 };
 
 export const admin = {
-  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional().describe('Admin password on the embedded default'),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'must be at least 12 characters')
+    .optional()
+    .describe('Admin password on the embedded default'),
   NEXT_PUBLIC_SUPABASE_URL: z.url().optional().describe('Supabase project URL (enables Supabase Auth)'),
   NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(1).optional().describe('Supabase anon key'),
 };

@@ -1,4 +1,25 @@
+export {
+  DEFAULT_MODEL,
+  type LlmUsage,
+  type NarrativeOptions,
+  type NarrativeResult,
+  narrativeSourceLine,
+  parseNarrativeText,
+  usageLine,
+  writeNarrative,
+} from './anthropic.ts';
+export { InsightsError, type InsightsErrorCode, type InsightsFailure, type Result } from './errors.ts';
 export { formatChange, formatMoney, formatPercent, formatValue, type Unit } from './format.ts';
+export { narrativeFromRules } from './narrative/fallback.ts';
+export { defaultPricing, estimateCostUsd, type ModelPrice } from './narrative/pricing.ts';
+export {
+  buildNarrativePrompt,
+  type NarrativeInput,
+  type NarrativePrompt,
+  SYSTEM_PROMPT,
+  scrub,
+} from './narrative/prompt.ts';
+export { type Narrative, narrativeJsonSchema, narrativeSchema } from './narrative/schema.ts';
 export { type Change, changeOf } from './rules/change.ts';
 export {
   type Evidence,

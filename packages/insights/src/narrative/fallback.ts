@@ -1,0 +1,32 @@
+import type { RuleOutcome } from '../rules/engine.ts';
+import type { Narrative } from './schema.ts';
+
+/** The narrative written from rule findings alone: used without an API key or when the LLM fails. Pure. */
+export function narrativeFromRules(outcome: RuleOutcome): Narrative {
+  const problems = outcome.findings.filter((f) => f.severity === 'critical' || f.severity === 'warning');
+  const good = outcome.findings.filter((f) => f.severity === 'positive' || f.severity === 'info');
+  const top = problems[0] ?? good[0];
+  const headline = top ? top.title : 'No rule fired: the figures are within every threshold.';
+  const summary =
+    outcome.findings.length === 0
+      ? 'No rule fired for this period.'
+      : `${problems.length} issue${problems.length === 1 ? '' : 's'} (${problems.filter((f) => f.severity === 'critical').length} critical) and ${good.length} notable change${good.length === 1 ? '' : 's'}.`;
+  const seen = new Set<string>();
+  const recommendations: Narrative['recommendations'] = [];
+  for (const f of outcome.findings) {
+    if (f.severity === 'positive' || seen.has(f.recommendation)) continue;
+    seen.add(f.recommendation);
+    recommendations.push({
+      title: f.title,
+      detail: f.recommendation,
+      priority: f.severity === 'critical' ? 'high' : f.severity === 'warning' ? 'medium' : 'low',
+    });
+  }
+  return {
+    headline,
+    summary: outcome.skipped.length ? `${summary} ${outcome.skipped.length} rule(s) had no data.` : summary,
+    highlights: good.map((f) => f.title).slice(0, 8),
+    risks: problems.map((f) => f.title).slice(0, 8),
+    recommendations: recommendations.slice(0, 8),
+  };
+}
