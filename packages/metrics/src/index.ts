@@ -1,0 +1,61 @@
+export { addDays, asOfDay, daysOf, ratio, utcDay } from './calc/time.ts';
+export { type CoreCatalog, coreCatalog } from './catalog/core.ts';
+export {
+  type Catalog,
+  defineCatalog,
+  type EventDefinition,
+  type EventName,
+  type EventProperties,
+  extendCatalog,
+} from './catalog/define.ts';
+export { type EnrichmentCatalog, enrichmentCatalog, enrichmentCoreAction } from './catalog/enrichment.ts';
+export { isMetricsError, MetricsError, type MetricsErrorCode, type Result } from './errors.ts';
+export {
+  appName,
+  ingestBody,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  type ParsedWireEvent,
+  type RequestMetadata,
+  type WireEvent,
+  wireEvent,
+} from './event.ts';
+export { createIngestHandler, type IngestHandler, type IngestHandlerOptions } from './ingest/handler.ts';
+export {
+  type ActivationOptions,
+  type ActivationRate,
+  type ActiveUsers,
+  type AsOf,
+  activationRate,
+  activeUsers,
+  activeUsersSeries,
+  coreActionSuccessRate,
+  type FeatureUsage,
+  type FunnelOptions,
+  type FunnelStep,
+  featureUsage,
+  funnel,
+  type Period,
+  type Stickiness,
+  type SuccessRate,
+  stickiness,
+  type TopUser,
+  topUsers,
+  type UserCounts,
+  userCounts,
+} from './kpis/queries.ts';
+export { anonymizeIp, type RequestMetadataOptions, requestMetadata } from './request-meta.ts';
+export { createApiKey, findApiKeyApp, hashApiKey, revokeApiKey } from './store/api-keys.ts';
+export { createPartitionKeeper, type InsertEventsResult, insertEvents } from './store/events.ts';
+export { incrementUsage, type UsageIncrement, usageTotals } from './store/usage.ts';
+export {
+  createTracker,
+  type TrackContext,
+  type Tracker,
+  type TrackerOptions,
+  type TrackerStats,
+} from './tracker/tracker.ts';
+export type { Transport } from './tracker/transport.ts';
+export { httpTransport, splitForIngest } from './transports/http.ts';
+export { postgresTransport } from './transports/postgres.ts';
+export { type SupabaseRpcClient, supabaseTransport } from './transports/supabase.ts';
