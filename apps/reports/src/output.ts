@@ -17,7 +17,11 @@ export interface Progress {
 
 const noProgress: Progress = { increment() {}, setTotal() {}, stop() {} };
 
-export function createOutput(options: { json: boolean; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WriteStream }): Output {
+export function createOutput(options: {
+  json: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WriteStream;
+}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   return {
@@ -32,7 +36,11 @@ export function createOutput(options: { json: boolean; stdout?: NodeJS.WritableS
       // A bar only for a person watching: never in --json mode or when stderr is a pipe or CI log.
       if (options.json || !stderr.isTTY) return noProgress;
       const bar = new cliProgress.SingleBar(
-        { format: `${label} ${pc.cyan('{bar}')} {percentage}% | {value}/{total} | eta {eta_formatted}`, stream: stderr, hideCursor: true },
+        {
+          format: `${label} ${pc.cyan('{bar}')} {percentage}% | {value}/{total} | eta {eta_formatted}`,
+          stream: stderr,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0);
@@ -51,7 +59,11 @@ export const colour = pc;
 export function table(rows: (string | number)[][], header?: string[]): string {
   const all = header ? [header, ...rows] : rows;
   const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length))) ?? [];
-  const line = (r: (string | number)[]) => r.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: (string | number)[]) =>
+    r
+      .map((c, i) => String(c).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const out = all.map(line);
   if (header) out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return out.join('\n');

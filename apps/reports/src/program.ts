@@ -13,7 +13,10 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-export type Handler<A extends unknown[]> = (ctx: CommandContext, ...args: A) => Promise<ExitCodeValue | undefined | void>;
+export type Handler<A extends unknown[]> = (
+  ctx: CommandContext,
+  ...args: A
+) => Promise<ExitCodeValue | undefined | void>;
 
 /** Wraps a command handler: validated env, output mode from --json, errors mapped to exit codes. */
 export type Action = <A extends unknown[]>(handler: Handler<A>) => (...args: unknown[]) => Promise<void>;
@@ -29,8 +32,18 @@ function exitCodeFor(error: unknown): { code: ExitCodeValue; message: string } {
   if (error instanceof CliError) return { code: error.exitCode, message: error.message };
   if (error instanceof EnvError) return { code: ExitCode.config, message: error.message };
   if (isDbError(error)) {
-    const data = error.code === 'migration_checksum_mismatch' || error.code === 'migration_failed' || error.code === 'migration_missing_file';
-    return { code: data ? ExitCode.dataError : error.code === 'invalid_database_url' ? ExitCode.config : ExitCode.unavailable, message: error.message };
+    const data =
+      error.code === 'migration_checksum_mismatch' ||
+      error.code === 'migration_failed' ||
+      error.code === 'migration_missing_file';
+    return {
+      code: data
+        ? ExitCode.dataError
+        : error.code === 'invalid_database_url'
+          ? ExitCode.config
+          : ExitCode.unavailable,
+      message: error.message,
+    };
   }
   const e = error as Error;
   return { code: ExitCode.internal, message: `Unexpected error: ${e?.stack ?? String(error)}` };
@@ -38,7 +51,9 @@ function exitCodeFor(error: unknown): { code: ExitCodeValue; message: string } {
 
 export function buildProgram(io: Io, setExit: (code: ExitCodeValue) => void): Command {
   const program = new Command('org-reports')
-    .description('Revenue and growth telemetry for Supabase + Stripe: migrations, ledger, reports, audits, demo.')
+    .description(
+      'Revenue and growth telemetry for Supabase + Stripe: migrations, ledger, reports, audits, demo.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -81,7 +96,12 @@ export async function main(argv: string[], io: Io): Promise<ExitCodeValue> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return ExitCode.ok;
       return ExitCode.usage;
     }
     throw error;

@@ -28,15 +28,23 @@ describe('org-reports migrate and db status', () => {
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout);
     expect(s).toMatchObject({ source: 'database_url', database: db.name, pending: [], drifted: [] });
-    expect(s.applied.map((a: { name: string }) => a.name)).toEqual(result.applied.map((a: { name: string }) => a.name));
+    expect(s.applied.map((a: { name: string }) => a.name)).toEqual(
+      result.applied.map((a: { name: string }) => a.name),
+    );
     expect(s.version).toMatch(/^\d+/);
   });
 });
 
 describe('org-reports errors and exit codes', () => {
   it('answers an unknown command or flag with usage and exit 64', async () => {
-    expect(await runCli(['nope'], {})).toMatchObject({ code: 64, stderr: expect.stringContaining("unknown command 'nope'") });
-    expect(await runCli(['db', 'status', '--bogus'], {})).toMatchObject({ code: 64, stderr: expect.stringContaining("unknown option '--bogus'") });
+    expect(await runCli(['nope'], {})).toMatchObject({
+      code: 64,
+      stderr: expect.stringContaining("unknown command 'nope'"),
+    });
+    expect(await runCli(['db', 'status', '--bogus'], {})).toMatchObject({
+      code: 64,
+      stderr: expect.stringContaining("unknown option '--bogus'"),
+    });
   });
 
   it('prints help with exit 0', async () => {

@@ -1,8 +1,8 @@
 export {
-  type EnvIssue,
-  EnvError,
-  readEnv,
   describeEnv,
+  EnvError,
+  type EnvIssue,
   type EnvShape,
+  readEnv,
 } from './read-env.ts';
 export * as envSchemas from './schemas.ts';

@@ -14,7 +14,11 @@ describe('readEnv', () => {
   };
 
   it('parses, coerces and applies defaults', () => {
-    expect(readEnv(shape, { API_URL: 'http://x.test', TOKEN: 'abcdefgh' })).toEqual({ API_URL: 'http://x.test', PORT: 8787, TOKEN: 'abcdefgh' });
+    expect(readEnv(shape, { API_URL: 'http://x.test', TOKEN: 'abcdefgh' })).toEqual({
+      API_URL: 'http://x.test',
+      PORT: 8787,
+      TOKEN: 'abcdefgh',
+    });
     expect(readEnv(shape, { API_URL: 'http://x.test', TOKEN: 'abcdefgh', PORT: '9000' }).PORT).toBe(9000);
   });
 
@@ -29,13 +33,19 @@ describe('readEnv', () => {
     expect(error).toBeInstanceOf(EnvError);
     const issues = (error as EnvError).issues;
     expect(issues.map((i) => i.variable).sort()).toEqual(['API_URL', 'PORT', 'TOKEN']);
-    expect(issues.find((i) => i.variable === 'TOKEN')).toEqual({ variable: 'TOKEN', problem: 'is required but not set', purpose: 'API token' });
+    expect(issues.find((i) => i.variable === 'TOKEN')).toEqual({
+      variable: 'TOKEN',
+      problem: 'is required but not set',
+      purpose: 'API token',
+    });
     expect((error as Error).message).toMatch(/^Invalid environment: 3 problems\n/);
     expect((error as Error).message).toContain('  - API_URL: Invalid URL (Where the API lives)');
   });
 
   it('treats empty strings as unset', () => {
-    expect(() => readEnv(shape, { API_URL: 'http://x.test', TOKEN: '   ' })).toThrow(/TOKEN: is required but not set/);
+    expect(() => readEnv(shape, { API_URL: 'http://x.test', TOKEN: '   ' })).toThrow(
+      /TOKEN: is required but not set/,
+    );
   });
 });
 
@@ -43,9 +53,15 @@ describe('project env schemas', () => {
   const all = Object.assign({}, ...Object.values(envSchemas)) as Record<string, z.ZodType>;
 
   it('validates DATABASE_URL and Stripe secrets with actionable messages', () => {
-    expect(() => readEnv(envSchemas.database, { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a URL like postgres:\/\//);
-    expect(() => readEnv(envSchemas.stripe, { STRIPE_WEBHOOK_SECRET: 'whsec_a,oops' })).toThrow(/one or more whsec_/);
-    expect(readEnv(envSchemas.stripe, { STRIPE_WEBHOOK_SECRET: 'whsec_a,whsec_b' }).STRIPE_WEBHOOK_SECRET).toBe('whsec_a,whsec_b');
+    expect(() => readEnv(envSchemas.database, { DATABASE_URL: 'mysql://x' })).toThrow(
+      /DATABASE_URL: must be a URL like postgres:\/\//,
+    );
+    expect(() => readEnv(envSchemas.stripe, { STRIPE_WEBHOOK_SECRET: 'whsec_a,oops' })).toThrow(
+      /one or more whsec_/,
+    );
+    expect(
+      readEnv(envSchemas.stripe, { STRIPE_WEBHOOK_SECRET: 'whsec_a,whsec_b' }).STRIPE_WEBHOOK_SECRET,
+    ).toBe('whsec_a,whsec_b');
   });
 
   it('has every variable documented in .env.example with a purpose', () => {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ensureEmbeddedServer, type EmbeddedServer } from './embedded.ts';
+import { type EmbeddedServer, ensureEmbeddedServer } from './embedded.ts';
 import { DbError } from './errors.ts';
 import { defaultDataDir } from './paths.ts';
 
@@ -42,15 +42,24 @@ export function poolConfig(url: string, max = 10): pg.PoolConfig {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new DbError('invalid_database_url', 'DATABASE_URL is not a valid URL. Expected postgres://user:password@host:5432/database.', { cause });
+    throw new DbError(
+      'invalid_database_url',
+      'DATABASE_URL is not a valid URL. Expected postgres://user:password@host:5432/database.',
+      { cause },
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new DbError('invalid_database_url', `DATABASE_URL must start with postgres:// or postgresql://, not ${parsed.protocol}//.`);
+    throw new DbError(
+      'invalid_database_url',
+      `DATABASE_URL must start with postgres:// or postgresql://, not ${parsed.protocol}//.`,
+    );
   }
   const sslmode = parsed.searchParams.get('sslmode');
-  for (const key of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat']) parsed.searchParams.delete(key);
+  for (const key of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat'])
+    parsed.searchParams.delete(key);
   let ssl: pg.PoolConfig['ssl'] = false;
-  if (sslmode === 'require' || sslmode === 'prefer' || sslmode === 'allow' || sslmode === 'no-verify') ssl = { rejectUnauthorized: false };
+  if (sslmode === 'require' || sslmode === 'prefer' || sslmode === 'allow' || sslmode === 'no-verify')
+    ssl = { rejectUnauthorized: false };
   else if (sslmode === 'verify-ca' || sslmode === 'verify-full') ssl = { rejectUnauthorized: true };
   return {
     connectionString: parsed.toString(),
@@ -78,7 +87,13 @@ export function explainConnectionError(error: unknown, url: string): DbError {
     const u = new URL(url);
     where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
   } catch {}
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '')) {
+  if (
+    e.code === 'ECONNREFUSED' ||
+    e.code === 'ENOTFOUND' ||
+    e.code === 'EAI_AGAIN' ||
+    e.code === 'ETIMEDOUT' ||
+    /timeout/i.test(e.message ?? '')
+  ) {
     return new DbError(
       'server_unreachable',
       `Cannot reach Postgres at ${where} (${e.code ?? e.message}). Start that server, fix DATABASE_URL, or unset DATABASE_URL to use the embedded server.`,
@@ -86,21 +101,36 @@ export function explainConnectionError(error: unknown, url: string): DbError {
     );
   }
   if (e.code === '28P01' || e.code === '28000') {
-    return new DbError('server_unreachable', `Postgres at ${where} refused the credentials in DATABASE_URL (${e.message}).`, { cause: error });
+    return new DbError(
+      'server_unreachable',
+      `Postgres at ${where} refused the credentials in DATABASE_URL (${e.message}).`,
+      { cause: error },
+    );
   }
   if (e.code === '3D000') {
-    return new DbError('server_unreachable', `${e.message} at ${where}. Create it or point DATABASE_URL at an existing database.`, { cause: error });
+    return new DbError(
+      'server_unreachable',
+      `${e.message} at ${where}. Create it or point DATABASE_URL at an existing database.`,
+      { cause: error },
+    );
   }
-  return new DbError('server_unreachable', `Cannot connect to Postgres at ${where}: ${e.message}`, { cause: error });
+  return new DbError('server_unreachable', `Cannot connect to Postgres at ${where}: ${e.message}`, {
+    cause: error,
+  });
 }
 
 /** DATABASE_URL when set, else the shared embedded server (started on first use). */
-export async function resolveDatabaseUrl(settings: DatabaseSettings): Promise<{ url: string; source: Database['source']; embedded?: EmbeddedServer }> {
+export async function resolveDatabaseUrl(
+  settings: DatabaseSettings,
+): Promise<{ url: string; source: Database['source']; embedded?: EmbeddedServer }> {
   if (settings.DATABASE_URL) {
     poolConfig(settings.DATABASE_URL);
     return { url: settings.DATABASE_URL, source: 'database_url' };
   }
-  const embedded = await ensureEmbeddedServer({ dataDir: settings.ORG_DATA_DIR ?? defaultDataDir(), port: settings.EMBEDDED_PG_PORT });
+  const embedded = await ensureEmbeddedServer({
+    dataDir: settings.ORG_DATA_DIR ?? defaultDataDir(),
+    port: settings.EMBEDDED_PG_PORT,
+  });
   return { url: embedded.url, source: 'embedded', embedded };
 }
 
@@ -123,7 +153,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
 }
 
 /** Runs `fn` in one transaction on one client; rolls back on any throw. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');

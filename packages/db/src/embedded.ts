@@ -45,6 +45,8 @@ export interface EmbeddedOptions {
 }
 
 const SUPERUSER = 'postgres';
+// A clean environment: inherited PG* variables (PGPORT, PGDATA...) must not redirect the server.
+const SERVER_ENV = { LC_ALL: 'C', PATH: '/usr/local/bin:/usr/bin:/bin' };
 
 interface Binaries {
   initdb: string;
@@ -90,7 +92,9 @@ async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {
   try {
     return await lookup();
   } catch {
-    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER]).catch(() => {});
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER]).catch(
+      () => {},
+    );
     return lookup();
   }
 }
@@ -193,7 +197,12 @@ function logTail(file: string, lines = 15): string {
   }
 }
 
-async function initCluster(bin: Binaries, cluster: string, password: string, ids: { uid: number; gid: number } | undefined) {
+async function initCluster(
+  bin: Binaries,
+  cluster: string,
+  password: string,
+  ids: { uid: number; gid: number } | undefined,
+) {
   mkdirSync(cluster, { recursive: true, mode: 0o700 });
   if (ids) chownSync(cluster, ids.uid, ids.gid);
   const pwfile = path.join(os.tmpdir(), `org-pg-pw-${randomBytes(6).toString('hex')}`);
@@ -211,7 +220,7 @@ async function initCluster(bin: Binaries, cluster: string, password: string, ids
         '--locale=C',
         '--no-sync',
       ],
-      { ...(ids ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+      { ...(ids ?? {}), env: SERVER_ENV },
     );
   } catch (cause) {
     rmSync(cluster, { recursive: true, force: true });
@@ -235,7 +244,11 @@ function classifyStartFailure(log: string, cluster: string, port: number): DbErr
       `Another Postgres server is using ${cluster}. Stop it (\`pnpm org-reports db stop\`) or remove its stale postmaster.pid if no server is running.`,
     );
   }
-  if (/invalid (checkpoint|primary checkpoint|magic number)|could not (read|open) file|PANIC|incorrect checksum|database files are incompatible|invalid value for parameter|could not locate a valid checkpoint/i.test(log)) {
+  if (
+    /invalid (checkpoint|primary checkpoint|magic number)|could not (read|open) file|PANIC|incorrect checksum|database files are incompatible|invalid value for parameter|could not locate a valid checkpoint/i.test(
+      log,
+    )
+  ) {
     return new DbError(
       'data_dir_corrupt',
       `The embedded Postgres data in ${cluster} is damaged or from another Postgres version. Move it aside or delete it (\`rm -rf ${cluster}\`) to start with an empty database; the migrations will rebuild the schema.\n${log}`,
@@ -292,7 +305,13 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
     // A server left running without its state file (e.g. the file was removed) is reused.
     const pm = postmasterPid(p.cluster);
     if (pm && isAlive(pm.pid)) {
-      const state: ServerState = { port: pm.port, pid: pm.pid, user: SUPERUSER, password, version: await version(p.cluster) };
+      const state: ServerState = {
+        port: pm.port,
+        pid: pm.pid,
+        user: SUPERUSER,
+        password,
+        version: await version(p.cluster),
+      };
       if (await answers(state)) {
         writeFileSync(p.state, JSON.stringify(state, null, 2), { mode: 0o600 });
         return { dataDir, ...state, url: urlFor(state), started: false };
@@ -329,16 +348,29 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
     try {
       await new Promise<void>((resolve, reject) => {
         // Detached so the server is not in this process's group: Ctrl-C here must not stop it.
-        const child = spawn(bin.pg_ctl, args, { ...(ids ?? {}), detached: true, stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } });
+        const child = spawn(bin.pg_ctl, args, {
+          ...(ids ?? {}),
+          detached: true,
+          stdio: 'ignore',
+          env: SERVER_ENV,
+        });
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl exited with ${code}`))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`pg_ctl exited with ${code}`)),
+        );
       });
     } catch (cause) {
       throw classifyStartFailure(logTail(logFile) || String(cause), p.cluster, port);
     }
     const pmNow = postmasterPid(p.cluster);
     if (!pmNow) throw classifyStartFailure(logTail(logFile), p.cluster, port);
-    const state: ServerState = { port, pid: pmNow.pid, user: SUPERUSER, password, version: await version(p.cluster) };
+    const state: ServerState = {
+      port,
+      pid: pmNow.pid,
+      user: SUPERUSER,
+      password,
+      version: await version(p.cluster),
+    };
     writeFileSync(p.state, JSON.stringify(state, null, 2), { mode: 0o600 });
     return { dataDir, ...state, url: urlFor(state), started: true };
   });
@@ -349,10 +381,16 @@ async function version(cluster: string): Promise<string> {
 }
 
 /** Where the embedded server listens, without starting it. */
-export function embeddedServerStatus(dataDir: string): { running: boolean; port?: number; pid?: number; dataDir: string } {
+export function embeddedServerStatus(dataDir: string): {
+  running: boolean;
+  port?: number;
+  pid?: number;
+  dataDir: string;
+} {
   const p = paths(path.resolve(dataDir));
   const state = readState(p.state);
-  if (state && isAlive(state.pid)) return { running: true, port: state.port, pid: state.pid, dataDir: p.cluster };
+  if (state && isAlive(state.pid))
+    return { running: true, port: state.port, pid: state.pid, dataDir: p.cluster };
   return { running: false, dataDir: p.cluster };
 }
 
@@ -369,7 +407,7 @@ export async function stopEmbeddedServer(dataDir: string): Promise<{ stopped: bo
     const ids = await runAsIds();
     await execFileAsync(bin.pg_ctl, ['stop', '-w', '-t', '60', '-m', 'fast', '-D', p.cluster], {
       ...(ids ?? {}),
-      env: { ...process.env, LC_ALL: 'C' },
+      env: SERVER_ENV,
     });
     // Keep the credentials: the data folder's superuser password lives in the state file.
     const state = readState(p.state);

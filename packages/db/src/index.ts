@@ -1,3 +1,4 @@
+export type { Pool, PoolClient } from 'pg';
 export {
   createPool,
   type Database,
@@ -9,7 +10,12 @@ export {
   withDatabaseName,
   withTransaction,
 } from './connect.ts';
-export { type EmbeddedServer, embeddedServerStatus, ensureEmbeddedServer, stopEmbeddedServer } from './embedded.ts';
+export {
+  type EmbeddedServer,
+  embeddedServerStatus,
+  ensureEmbeddedServer,
+  stopEmbeddedServer,
+} from './embedded.ts';
 export { DbError, type DbErrorCode, isDbError } from './errors.ts';
 export {
   type AppliedMigration,
@@ -22,4 +28,3 @@ export {
   schemaFingerprint,
 } from './migrate.ts';
 export { defaultDataDir, defaultMigrationsDir, findRepoRoot } from './paths.ts';
-export type { Pool, PoolClient } from 'pg';

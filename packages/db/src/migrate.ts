@@ -108,7 +108,10 @@ async function needsBootstrap(client: pg.ClientBase): Promise<boolean> {
  * session advisory lock. Refuses to run when an applied file was edited: the schema would no longer
  * be what the files say.
  */
-export async function migrate(pool: pg.Pool, options: { dir?: string; onApplied?: (name: string, ms: number) => void } = {}): Promise<MigrateResult> {
+export async function migrate(
+  pool: pg.Pool,
+  options: { dir?: string; onApplied?: (name: string, ms: number) => void } = {},
+): Promise<MigrateResult> {
   const files = readMigrations(options.dir);
   const client = await pool.connect();
   try {
@@ -139,7 +142,10 @@ export async function migrate(pool: pg.Pool, options: { dir?: string; onApplied?
       const started = performance.now();
       await inTransaction(client, file.name, file.sql, async () => {
         const ms = Math.round(performance.now() - started);
-        await client.query('insert into org_migrations.applied (name, checksum, duration_ms) values ($1, $2, $3)', [file.name, file.checksum, ms]);
+        await client.query(
+          'insert into org_migrations.applied (name, checksum, duration_ms) values ($1, $2, $3)',
+          [file.name, file.checksum, ms],
+        );
       });
       const ms = Math.round(performance.now() - started);
       applied.push({ name: file.name, durationMs: ms });
@@ -152,7 +158,12 @@ export async function migrate(pool: pg.Pool, options: { dir?: string; onApplied?
   }
 }
 
-async function inTransaction(client: pg.ClientBase, name: string, sql: string, after?: () => Promise<void>): Promise<void> {
+async function inTransaction(
+  client: pg.ClientBase,
+  name: string,
+  sql: string,
+  after?: () => Promise<void>,
+): Promise<void> {
   await client.query('begin');
   try {
     await client.query(sql);

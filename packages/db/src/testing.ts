@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createPool, explainConnectionError, resolveDatabaseUrl, withDatabaseName, type DatabaseSettings } from './connect.ts';
+import {
+  createPool,
+  type DatabaseSettings,
+  explainConnectionError,
+  resolveDatabaseUrl,
+  withDatabaseName,
+} from './connect.ts';
 import { migrate, schemaFingerprint } from './migrate.ts';
 
 /**
@@ -30,7 +36,8 @@ async function adminClient(url: string): Promise<pg.Client> {
 
 async function ensureTemplate(admin: pg.Client, serverUrl: string, migrationsDir?: string): Promise<string> {
   const template = `org_tpl_${schemaFingerprint(migrationsDir)}`;
-  const exists = async () => (await admin.query('select 1 from pg_database where datname = $1', [template])).rowCount === 1;
+  const exists = async () =>
+    (await admin.query('select 1 from pg_database where datname = $1', [template])).rowCount === 1;
   if (await exists()) return template;
   await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
   try {
@@ -49,8 +56,12 @@ async function ensureTemplate(admin: pg.Client, serverUrl: string, migrationsDir
     await pool.end();
     await admin.query(`alter database "${building}" rename to "${template}"`);
     // Templates of older schemas are of no further use.
-    const stale = await admin.query(`select datname from pg_database where datname like 'org\\_tpl\\_%' and datname <> $1`, [template]);
-    for (const row of stale.rows) await admin.query(`drop database if exists "${row.datname}" with (force)`).catch(() => {});
+    const stale = await admin.query(
+      `select datname from pg_database where datname like 'org\\_tpl\\_%' and datname <> $1`,
+      [template],
+    );
+    for (const row of stale.rows)
+      await admin.query(`drop database if exists "${row.datname}" with (force)`).catch(() => {});
     return template;
   } finally {
     await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
@@ -80,13 +91,18 @@ export function testSettings(): DatabaseSettings {
   return { DATABASE_URL: env.DATABASE_URL || undefined, ORG_DATA_DIR: env.ORG_DATA_DIR || undefined };
 }
 
-export async function createTestDatabase(settings: DatabaseSettings = testSettings(), options: { migrationsDir?: string; poolMax?: number; empty?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  settings: DatabaseSettings = testSettings(),
+  options: { migrationsDir?: string; poolMax?: number; empty?: boolean } = {},
+): Promise<TestDatabase> {
   const serverUrl = await testServerUrl(settings);
   const admin = await adminClient(serverUrl);
   const name = `org_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   try {
     // `empty` gives a database with nothing applied, for tests of the migration runner itself.
-    const template = options.empty ? 'template0' : await ensureTemplate(admin, serverUrl, options.migrationsDir);
+    const template = options.empty
+      ? 'template0'
+      : await ensureTemplate(admin, serverUrl, options.migrationsDir);
     // Cloning needs the template to have no connections; retry briefly if another clone is copying.
     for (let attempt = 0; ; attempt++) {
       try {

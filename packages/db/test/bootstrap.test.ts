@@ -15,7 +15,8 @@ async function asRole(role: string, claims: object | null, sql: string) {
   try {
     await client.query('begin');
     await client.query(`set local role ${role}`);
-    if (claims) await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
+    if (claims)
+      await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
     const { rows } = await client.query(sql);
     await client.query('rollback');
     return rows[0];
@@ -30,7 +31,9 @@ describe('Supabase bootstrap on plain Postgres', () => {
     expect(first.bootstrapped).toBe(true);
     const second = await migrate(db.pool);
     expect(second.bootstrapped).toBe(false);
-    const { rows } = await db.pool.query(`select rolname, rolbypassrls from pg_roles where rolname in ('anon','authenticated','service_role') order by 1`);
+    const { rows } = await db.pool.query(
+      `select rolname, rolbypassrls from pg_roles where rolname in ('anon','authenticated','service_role') order by 1`,
+    );
     expect(rows).toEqual([
       { rolname: 'anon', rolbypassrls: false },
       { rolname: 'authenticated', rolbypassrls: false },
@@ -42,13 +45,22 @@ describe('Supabase bootstrap on plain Postgres', () => {
     const row = await asRole(
       'authenticated',
       { sub: user, role: 'authenticated', email: 'a@example.com', app_metadata: { role: 'admin' } },
-      'select auth.uid() as uid, auth.role() as role, auth.email() as email, auth.jwt() ->> \'sub\' as sub, public.is_admin() as admin, current_user as who',
+      "select auth.uid() as uid, auth.role() as role, auth.email() as email, auth.jwt() ->> 'sub' as sub, public.is_admin() as admin, current_user as who",
     );
-    expect(row).toEqual({ uid: user, role: 'authenticated', email: 'a@example.com', sub: user, admin: true, who: 'authenticated' });
+    expect(row).toEqual({
+      uid: user,
+      role: 'authenticated',
+      email: 'a@example.com',
+      sub: user,
+      admin: true,
+      who: 'authenticated',
+    });
   });
 
   it('gives null identity without claims and honours the legacy single-claim setting', async () => {
-    expect(await asRole('anon', null, 'select auth.uid() as uid, auth.role() as role, public.is_admin() as admin')).toEqual({
+    expect(
+      await asRole('anon', null, 'select auth.uid() as uid, auth.role() as role, public.is_admin() as admin'),
+    ).toEqual({
       uid: null,
       role: null,
       admin: false,
@@ -66,6 +78,8 @@ describe('Supabase bootstrap on plain Postgres', () => {
   });
 
   it('rejects a malformed sub instead of guessing an identity', async () => {
-    await expect(asRole('authenticated', { sub: 'not-a-uuid' }, 'select auth.uid()')).rejects.toThrow(/invalid input syntax for type uuid/);
+    await expect(asRole('authenticated', { sub: 'not-a-uuid' }, 'select auth.uid()')).rejects.toThrow(
+      /invalid input syntax for type uuid/,
+    );
   });
 });

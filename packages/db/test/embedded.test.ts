@@ -6,7 +6,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DbError, embeddedServerStatus, ensureEmbeddedServer, findRepoRoot, openDatabase, stopEmbeddedServer } from '../src/index.ts';
+import {
+  DbError,
+  embeddedServerStatus,
+  ensureEmbeddedServer,
+  findRepoRoot,
+  openDatabase,
+  stopEmbeddedServer,
+} from '../src/index.ts';
 
 const run = promisify(execFile);
 const tsx = path.join(findRepoRoot(), 'node_modules', '.bin', 'tsx');
@@ -52,7 +59,7 @@ describe('embedded server', () => {
     const fromChild = await startInChild(dir);
     expect(fromChild).toEqual({ port: first.port, pid: first.pid, started: false });
 
-    await query(first.url, 'create table kept (v text); insert into kept values (\'survives restart\')');
+    await query(first.url, "create table kept (v text); insert into kept values ('survives restart')");
     expect(await stopEmbeddedServer(dir)).toEqual({ stopped: true });
     expect(embeddedServerStatus(dir).running).toBe(false);
     await expect(query(first.url, 'select 1')).rejects.toThrow();
@@ -90,13 +97,18 @@ describe('embedded server', () => {
     const junk = dataDir();
     mkdirSync(path.join(junk, 'postgres'));
     writeFileSync(path.join(junk, 'postgres', 'notes.txt'), 'not a database');
-    await expect(ensureEmbeddedServer({ dataDir: junk })).rejects.toMatchObject({ code: 'data_dir_corrupt', message: expect.stringContaining('no PG_VERSION') });
+    await expect(ensureEmbeddedServer({ dataDir: junk })).rejects.toMatchObject({
+      code: 'data_dir_corrupt',
+      message: expect.stringContaining('no PG_VERSION'),
+    });
 
     const orphan = dataDir();
     await ensureEmbeddedServer({ dataDir: orphan });
     await stopEmbeddedServer(orphan);
     rmSync(path.join(orphan, 'postgres.json'));
-    await expect(ensureEmbeddedServer({ dataDir: orphan })).rejects.toMatchObject({ code: 'data_dir_corrupt' });
+    await expect(ensureEmbeddedServer({ dataDir: orphan })).rejects.toMatchObject({
+      code: 'data_dir_corrupt',
+    });
   });
 
   it('reports a damaged cluster with the fix instead of a stack trace', async () => {
@@ -123,12 +135,18 @@ describe('embedded server', () => {
 
 describe('DATABASE_URL', () => {
   it('rejects a URL that is not postgres://', async () => {
-    await expect(openDatabase({ DATABASE_URL: 'mysql://root@localhost/db' })).rejects.toMatchObject({ code: 'invalid_database_url' });
+    await expect(openDatabase({ DATABASE_URL: 'mysql://root@localhost/db' })).rejects.toMatchObject({
+      code: 'invalid_database_url',
+    });
   });
 
   it('explains an unreachable server and how to fix it', async () => {
-    const error = await openDatabase({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' }).catch((e) => e);
+    const error = await openDatabase({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' }).catch(
+      (e) => e,
+    );
     expect(error).toMatchObject({ code: 'server_unreachable' });
-    expect(error.message).toMatch(/Cannot reach Postgres at 127\.0\.0\.1:1\/postgres \(ECONNREFUSED\)\. Start that server, fix DATABASE_URL/);
+    expect(error.message).toMatch(
+      /Cannot reach Postgres at 127\.0\.0\.1:1\/postgres \(ECONNREFUSED\)\. Start that server, fix DATABASE_URL/,
+    );
   });
 });

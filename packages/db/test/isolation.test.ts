@@ -8,7 +8,9 @@ describe('test databases', () => {
       expect(a.name).not.toBe(b.name);
       const migrated = await a.pool.query(`select count(*)::int as n from org_migrations.applied`);
       expect(migrated.rows[0].n).toBeGreaterThan(0);
-      await a.pool.query(`insert into public.fx_rates (base_currency, quote_currency, rate_date, rate) values ('eur','usd','2026-01-01',1.1)`);
+      await a.pool.query(
+        `insert into public.fx_rates (base_currency, quote_currency, rate_date, rate) values ('eur','usd','2026-01-01',1.1)`,
+      );
       const inB = await b.pool.query('select count(*)::int as n from public.fx_rates');
       expect(inB.rows[0].n).toBe(0);
     } finally {
@@ -17,7 +19,10 @@ describe('test databases', () => {
     }
     const probe = await createTestDatabase();
     try {
-      const { rows } = await probe.pool.query('select count(*)::int as n from pg_database where datname = any($1)', [[a.name, b.name]]);
+      const { rows } = await probe.pool.query(
+        'select count(*)::int as n from pg_database where datname = any($1)',
+        [[a.name, b.name]],
+      );
       expect(rows[0].n).toBe(0);
     } finally {
       await probe.drop();

@@ -26,17 +26,23 @@ describe('migrate', () => {
   it('applies files in lexical order, each recorded with its checksum', async () => {
     const db = await emptyDb();
     const dir = migrationsDir({
-      '20260102000000_second.sql': 'insert into steps (name) values (\'second\');',
-      '20260101000000_first.sql': 'create table steps (id serial primary key, name text); insert into steps (name) values (\'first\');',
+      '20260102000000_second.sql': "insert into steps (name) values ('second');",
+      '20260101000000_first.sql':
+        "create table steps (id serial primary key, name text); insert into steps (name) values ('first');",
       'README.md': 'not a migration',
     });
     const result = await migrate(db.pool, { dir });
-    expect(result.applied.map((a) => a.name)).toEqual(['20260101000000_first.sql', '20260102000000_second.sql']);
+    expect(result.applied.map((a) => a.name)).toEqual([
+      '20260101000000_first.sql',
+      '20260102000000_second.sql',
+    ]);
     const { rows } = await db.pool.query('select name from steps order by id');
     expect(rows.map((r) => r.name)).toEqual(['first', 'second']);
     const status = await migrationStatus(db.pool, dir);
     expect(status.pending).toHaveLength(0);
-    expect(status.applied.map((a) => a.checksum)).toEqual(status.applied.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)));
+    expect(status.applied.map((a) => a.checksum)).toEqual(
+      status.applied.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)),
+    );
   });
 
   it('is idempotent: a second run applies nothing', async () => {
@@ -49,7 +55,10 @@ describe('migrate', () => {
 
   it('refuses an applied file that was edited, naming it', async () => {
     const db = await emptyDb();
-    const dir = migrationsDir({ '1_a.sql': 'create table a (id int);', '2_b.sql': 'create table b (id int);' });
+    const dir = migrationsDir({
+      '1_a.sql': 'create table a (id int);',
+      '2_b.sql': 'create table b (id int);',
+    });
     await migrate(db.pool, { dir });
     writeFileSync(path.join(dir, '2_b.sql'), 'create table b (id bigint);');
     writeFileSync(path.join(dir, '3_c.sql'), 'create table c (id int);');
@@ -65,7 +74,8 @@ describe('migrate', () => {
     const db = await emptyDb();
     const dir = migrationsDir({
       '1_ok.sql': 'create table ok (id int);',
-      '2_broken.sql': 'create table half (id int);\ninsert into half values (1);\nselect * from no_such_table;',
+      '2_broken.sql':
+        'create table half (id int);\ninsert into half values (1);\nselect * from no_such_table;',
       '3_later.sql': 'create table later (id int);',
     });
     const error = await migrate(db.pool, { dir }).catch((e) => e);

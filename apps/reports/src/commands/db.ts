@@ -1,7 +1,7 @@
 import { defaultDataDir, embeddedServerStatus, migrationStatus, stopEmbeddedServer } from '@org/db';
-import { jsonOption, type CommandModule } from '../program.ts';
-import { colour, table } from '../output.ts';
 import type { CommandContext } from '../context.ts';
+import { colour, table } from '../output.ts';
+import { type CommandModule, jsonOption } from '../program.ts';
 
 export async function databaseStatus({ database, env }: CommandContext) {
   const db = await database();
@@ -49,19 +49,26 @@ export const dbCommand: CommandModule = {
         }),
       );
     db.command('stop')
-      .description('stop the embedded Postgres server cleanly (data is kept; the next command starts it again)')
+      .description(
+        'stop the embedded Postgres server cleanly (data is kept; the next command starts it again)',
+      )
       .addOption(jsonOption())
       .action(
         action(async ({ env, out }) => {
           if (env.DATABASE_URL) {
-            out.result({ stopped: false, reason: 'DATABASE_URL is set' }, () => 'DATABASE_URL is set: no embedded server to stop.');
+            out.result(
+              { stopped: false, reason: 'DATABASE_URL is set' },
+              () => 'DATABASE_URL is set: no embedded server to stop.',
+            );
             return;
           }
           const dataDir = env.ORG_DATA_DIR ?? defaultDataDir();
           const before = embeddedServerStatus(dataDir);
           const { stopped } = await stopEmbeddedServer(dataDir);
           out.result({ stopped, ...(before.port ? { port: before.port } : {}) }, () =>
-            stopped ? `Stopped the embedded server (port ${before.port}); data kept in ${before.dataDir}.` : 'The embedded server was not running.',
+            stopped
+              ? `Stopped the embedded server (port ${before.port}); data kept in ${before.dataDir}.`
+              : 'The embedded server was not running.',
           );
         }),
       );

@@ -1,5 +1,5 @@
 import { migrate } from '@org/db';
-import { jsonOption, type CommandModule } from '../program.ts';
+import { type CommandModule, jsonOption } from '../program.ts';
 import { databaseStatus, formatStatus } from './db.ts';
 
 export const demoCommand: CommandModule = {
@@ -12,11 +12,20 @@ export const demoCommand: CommandModule = {
         action(async (ctx) => {
           const started = performance.now();
           const db = await ctx.database();
-          ctx.out.note(db.embedded?.started ? `Started the embedded Postgres on port ${db.embedded.port}.` : `Using ${db.source === 'embedded' ? 'the running embedded server' : 'DATABASE_URL'}.`);
-          const migrated = await migrate(db.pool, { onApplied: (name, ms) => ctx.out.note(`applied ${name} (${ms} ms)`) });
+          ctx.out.note(
+            db.embedded?.started
+              ? `Started the embedded Postgres on port ${db.embedded.port}.`
+              : `Using ${db.source === 'embedded' ? 'the running embedded server' : 'DATABASE_URL'}.`,
+          );
+          const migrated = await migrate(db.pool, {
+            onApplied: (name, ms) => ctx.out.note(`applied ${name} (${ms} ms)`),
+          });
           const status = await databaseStatus(ctx);
           const seconds = ((performance.now() - started) / 1000).toFixed(1);
-          ctx.out.result({ migrated, status, seconds: Number(seconds) }, () => `${formatStatus(status)}\n\nDemo ready in ${seconds}s.`);
+          ctx.out.result(
+            { migrated, status, seconds: Number(seconds) },
+            () => `${formatStatus(status)}\n\nDemo ready in ${seconds}s.`,
+          );
         }),
       );
   },
