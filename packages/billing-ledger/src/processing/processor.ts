@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import { parseEvent } from '../stripe/parse.ts';
+import type { EventRegistry } from './registry.ts';
+
+/**
+ * Re-fetching: when set, the processor asks Stripe for the object's current state instead of
+ * trusting the payload (configurable; the app builds it from STRIPE_SECRET_KEY). Return null to
+ * fall back to the payload (e.g. the object was deleted).
+ */
+export type ObjectFetcher = (object: { id: string; object: string }) => Promise<Record<string, unknown> | null>;
+
+export interface ProcessOptions {
+  registry: EventRegistry;
+  fetchObject?: ObjectFetcher | undefined;
+}
+
+export type ProcessOutcome =
+  | { status: 'processed' | 'ignored' | 'already_done' | 'missing' }
+  | { status: 'error'; error: Error };
+
+/**
+ * Applies one inbox event in its own transaction: locks the inbox row, skips it if already done,
+ * runs every registered handler, marks it processed (or ignored). Any throw rolls the whole event
+ * back and is returned as an error outcome (the worker records it and lets the queue retry).
+ * Processing transactions commit asynchronously (`synchronous_commit = off`): a crash can only
+ * lose work that the queue will redo, since the inbox row was committed durably on receipt.
+ */
+export async function processEvent(pool: pg.Pool, eventId: string, options: ProcessOptions): Promise<ProcessOutcome> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    await client.query('set local synchronous_commit = off');
+    const { rows } = await client.query<{ status: string; payload: unknown }>('select status, payload from public.stripe_events where id = $1 for update', [eventId]);
+    const row = rows[0];
+    if (!row) {
+      await client.query('commit');
+      return { status: 'missing' };
+    }
+    if (row.status === 'processed' || row.status === 'ignored') {
+      await client.query('commit');
+      return { status: 'already_done' };
+    }
+    const parsed = parseEvent(row.payload);
+    if (!parsed.ok) throw parsed.error;
+    const event = parsed.value;
+    const handlers = options.registry.handlersFor(event.type);
+    if (handlers.length === 0) {
+      await client.query(`update public.stripe_events set status = 'ignored', attempts = attempts + 1, last_error = null, processed_at = now() where id = $1`, [eventId]);
+      await client.query('commit');
+      return { status: 'ignored' };
+    }
+    let object = event.data.object;
+    if (options.fetchObject && typeof object.id === 'string' && typeof object.object === 'string') {
+      object = (await options.fetchObject({ id: object.id, object: object.object })) ?? object;
+    }
+    const ctx = {
+      client,
+      event,
+      object,
+      apply: { observedAt: new Date(event.created * 1000), sourceEventId: event.id, deleted: event.type.endsWith('.deleted') },
+    };
+    for (const handler of handlers) await handler(ctx);
+    await client.query(`update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now() where id = $1`, [eventId]);
+    await client.query('commit');
+    return { status: 'processed' };
+  } catch (error) {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    return { status: 'error', error: error instanceof Error ? error : new Error(String(error)) };
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** Records a failed attempt: `failed` while retries remain, `dead` after the last one. */
+export async function recordFailure(pool: pg.Pool, eventId: string, error: Error, dead: boolean): Promise<void> {
+  await pool.query(
+    `update public.stripe_events set status = $2, attempts = attempts + 1, last_error = $3
+     where id = $1 and status not in ('processed', 'ignored')`,
+    [eventId, dead ? 'dead' : 'failed', (error.message || error.name).slice(0, 2000)],
+  );
+}

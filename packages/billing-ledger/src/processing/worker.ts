@@ -1,0 +1,123 @@
+import type pg from 'pg';
+import type PgBoss from 'pg-boss';
+import { type LedgerQueue, STRIPE_EVENTS_QUEUE } from '../queue.ts';
+import { type ObjectFetcher, processEvent, recordFailure } from './processor.ts';
+import type { EventRegistry } from './registry.ts';
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  queue: LedgerQueue;
+  registry: EventRegistry;
+  /** Parallel fetch loops in this process. Default 2. */
+  concurrency?: number;
+  /** Jobs fetched per round trip. Default 25. */
+  batchSize?: number;
+  /** Sleep when the queue is empty. Default 250 ms. */
+  idleMs?: number;
+  fetchObject?: ObjectFetcher;
+  /** Called for each failed attempt (the app logs it). */
+  onError?: (eventId: string, error: Error, dead: boolean) => void;
+  /** Called after each batch with the number of jobs handled. */
+  onBatch?: (handled: number) => void;
+}
+
+export interface Worker {
+  /** Stops fetching; waits for the batches in flight to finish. */
+  stop(): Promise<void>;
+  readonly processed: number;
+}
+
+interface JobData {
+  eventId: string;
+}
+
+/**
+ * A queue consumer for Stripe events. Several workers (in one or many processes) can run on one
+ * database: pg-boss hands each job to one fetcher (SKIP LOCKED), and processing locks the inbox
+ * row and skips events already done, so each event takes effect once.
+ */
+export function startWorker(options: WorkerOptions): Worker {
+  const { pool, queue, registry } = options;
+  const boss = queue.boss;
+  const batchSize = options.batchSize ?? 25;
+  const idleMs = options.idleMs ?? 250;
+  let stopping = false;
+  let processed = 0;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  async function handleBatch(jobs: PgBoss.JobWithMetadata<JobData>[]): Promise<void> {
+    const done: string[] = [];
+    for (const job of jobs) {
+      const eventId = job.data?.eventId;
+      if (typeof eventId !== 'string') {
+        done.push(job.id);
+        continue;
+      }
+      const outcome = await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject });
+      if (outcome.status === 'error') {
+        const dead = job.retryCount >= job.retryLimit;
+        await recordFailure(pool, eventId, outcome.error, dead).catch(() => {});
+        await boss.fail(STRIPE_EVENTS_QUEUE, job.id, { message: outcome.error.message }).catch(() => {});
+        options.onError?.(eventId, outcome.error, dead);
+      } else {
+        done.push(job.id);
+        processed++;
+      }
+    }
+    if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      let jobs: PgBoss.JobWithMetadata<JobData>[] = [];
+      try {
+        jobs = await boss.fetch<JobData>(STRIPE_EVENTS_QUEUE, { batchSize, includeMetadata: true });
+      } catch {
+        await sleep(Math.max(idleMs, 1000));
+        continue;
+      }
+      if (jobs.length === 0) {
+        await sleep(idleMs);
+        continue;
+      }
+      try {
+        await handleBatch(jobs);
+      } catch {
+        // Database trouble mid-batch: the jobs stay active and expire back onto the queue.
+        await sleep(1000);
+      }
+      options.onBatch?.(jobs.length);
+    }
+  }
+
+  const loops = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () => loop());
+  return {
+    async stop() {
+      stopping = true;
+      wake?.();
+      await Promise.all(loops);
+    },
+    get processed() {
+      return processed;
+    },
+  };
+}
+
+/** Resolves when no Stripe event is pending or failed (i.e. the queue has drained), or times out. */
+export async function waitForDrain(pool: pg.Pool, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`);
+    if ((rows[0]?.n ?? 0) === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+  }
+}

@@ -1,0 +1,249 @@
+import { monthlyFactor, normaliseToMonthly, type RecurringInterval } from './money.ts';
+
+/**
+ * MRR normalisation (METRICS.md, "MRR of a subscription item"): pure functions over normalised
+ * subscription snapshots. Times are epoch seconds; money is integer minor units.
+ */
+
+export interface PriceTier {
+  upTo: number | null;
+  unitAmount: number | null;
+  flatAmount: number | null;
+}
+
+export interface ItemSnapshot {
+  id: string;
+  priceId: string | null;
+  quantity: number;
+  currency: string;
+  unitAmount: number | null;
+  unitAmountDecimal: string | null;
+  interval: RecurringInterval | null;
+  intervalCount: number;
+  usageType: 'licensed' | 'metered';
+  billingScheme: 'per_unit' | 'tiered';
+  tiersMode: 'graduated' | 'volume' | null;
+  tiers: PriceTier[] | null;
+  transformQuantity: { divideBy: number; round: 'up' | 'down' } | null;
+}
+
+export interface DiscountSnapshot {
+  id: string | null;
+  percentOff: number | null;
+  amountOff: number | null;
+  currency: string | null;
+  duration: 'forever' | 'once' | 'repeating';
+  /** Discount start/end (epoch seconds); end null = forever. */
+  start: number | null;
+  end: number | null;
+}
+
+export type SubscriptionStatus =
+  | 'incomplete'
+  | 'incomplete_expired'
+  | 'trialing'
+  | 'active'
+  | 'past_due'
+  | 'canceled'
+  | 'unpaid'
+  | 'paused';
+
+export interface SubscriptionSnapshot {
+  id: string;
+  customerId: string;
+  status: SubscriptionStatus;
+  currency: string | null;
+  created: number | null;
+  startDate: number | null;
+  trialStart: number | null;
+  trialEnd: number | null;
+  currentPeriodStart: number | null;
+  currentPeriodEnd: number | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: number | null;
+  canceledAt: number | null;
+  endedAt: number | null;
+  items: ItemSnapshot[];
+  discounts: DiscountSnapshot[];
+}
+
+/** One applied version of a subscription: the snapshot and the version key it was written with. */
+export interface SubscriptionVersion {
+  at: number;
+  rank: number;
+  eventId: string;
+  snapshot: SubscriptionSnapshot;
+}
+
+export interface MrrInterval {
+  subscriptionId: string;
+  itemId: string;
+  customerId: string;
+  currency: string;
+  /** Epoch seconds, inclusive. */
+  validFrom: number;
+  /** Epoch seconds, exclusive; null = open. */
+  validTo: number | null;
+  mrr: number;
+}
+
+/** Units billed for a quantity after `transform_quantity`. */
+function billedQuantity(item: ItemSnapshot): number {
+  const q = Math.max(0, item.quantity);
+  if (!item.transformQuantity || item.transformQuantity.divideBy <= 0) return q;
+  const r = q / item.transformQuantity.divideBy;
+  return item.transformQuantity.round === 'up' ? Math.ceil(r) : Math.floor(r);
+}
+
+/** What Stripe bills for one period of this item, before discounts (tiered: for the current quantity). */
+export function itemPeriodAmount(item: ItemSnapshot): bigint {
+  const qty = billedQuantity(item);
+  if (item.billingScheme === 'tiered') {
+    const tiers = item.tiers ?? [];
+    if (tiers.length === 0) return 0n;
+    if (item.tiersMode === 'volume') {
+      const tier = tiers.find((t) => t.upTo === null || qty <= t.upTo) ?? tiers.at(-1)!;
+      return BigInt(qty) * BigInt(tier.unitAmount ?? 0) + BigInt(tier.flatAmount ?? 0);
+    }
+    // graduated: each tier bills the units that fall in it, plus its flat fee when reached.
+    let total = 0n;
+    let previous = 0;
+    for (const tier of tiers) {
+      if (qty <= previous) break;
+      const top = tier.upTo === null ? qty : Math.min(qty, tier.upTo);
+      total += BigInt(top - previous) * BigInt(tier.unitAmount ?? 0) + BigInt(tier.flatAmount ?? 0);
+      previous = top;
+      if (tier.upTo === null) break;
+    }
+    return total;
+  }
+  if (item.unitAmount !== null) return BigInt(item.unitAmount) * BigInt(qty);
+  if (item.unitAmountDecimal !== null) {
+    const d = Number(item.unitAmountDecimal);
+    return Number.isFinite(d) ? BigInt(Math.round(d * qty)) : 0n;
+  }
+  return 0n;
+}
+
+/** Does this discount reduce MRR at instant t? `once` coupons never do. */
+export function discountApplies(d: DiscountSnapshot, t: number): boolean {
+  if (d.duration === 'once') return false;
+  if (d.start !== null && t < d.start) return false;
+  if (d.end !== null && t >= d.end) return false;
+  return true;
+}
+
+/** The instant the final service period ends, if a cancellation is scheduled or done. */
+export function cancellationEffectiveAt(s: SubscriptionSnapshot): number | null {
+  const candidates: number[] = [];
+  if (s.endedAt !== null) candidates.push(s.endedAt);
+  if (s.cancelAt !== null) candidates.push(s.cancelAt);
+  if (s.cancelAtPeriodEnd && s.currentPeriodEnd !== null) candidates.push(s.currentPeriodEnd);
+  if (s.status === 'canceled' && candidates.length === 0 && s.canceledAt !== null) candidates.push(s.canceledAt);
+  return candidates.length ? Math.min(...candidates) : null;
+}
+
+const PAYING = new Set<SubscriptionStatus>(['active', 'past_due']);
+
+/**
+ * Item MRR at instant t for a snapshot: 0 while trialing (until trial_end), 0 after the final
+ * service period, 0 for unpaid / canceled / incomplete / paused; metered items are not MRR.
+ * amount_off discounts reduce the period amounts item by item (in item order, never below 0),
+ * then percent_off discounts apply, then the monthly factor, then one half-up rounding.
+ */
+export function subscriptionMrrAt(s: SubscriptionSnapshot, t: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const ended = cancellationEffectiveAt(s);
+  let status = s.status;
+  if (status === 'trialing' && s.trialEnd !== null && t >= s.trialEnd) status = 'active';
+  const paying = PAYING.has(status) && !(ended !== null && t >= ended);
+  const discounts = s.discounts.filter((d) => discountApplies(d, t));
+  const percents = discounts.filter((d) => d.percentOff !== null && d.percentOff > 0).map((d) => d.percentOff!);
+  const amountOffLeft = new Map<string, bigint>();
+  for (const d of discounts) {
+    if (d.amountOff !== null && d.amountOff > 0 && d.currency) {
+      amountOffLeft.set(d.currency, (amountOffLeft.get(d.currency) ?? 0n) + BigInt(d.amountOff));
+    }
+  }
+  for (const item of s.items) {
+    if (!paying || item.usageType === 'metered' || item.interval === null) {
+      out.set(item.id, 0);
+      continue;
+    }
+    let amount = itemPeriodAmount(item);
+    const left = amountOffLeft.get(item.currency) ?? 0n;
+    if (left > 0n) {
+      const used = left > amount ? amount : left;
+      amount -= used;
+      amountOffLeft.set(item.currency, left - used);
+    }
+    out.set(item.id, Number(normaliseToMonthly(amount, percents, monthlyFactor(item.interval, item.intervalCount))));
+  }
+  return out;
+}
+
+function compareVersions(a: SubscriptionVersion, b: SubscriptionVersion): number {
+  if (a.at !== b.at) return a.at - b.at;
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}
+
+/**
+ * MRR intervals of every item of one subscription from the set of its applied versions. Each
+ * version holds from its time until the next version (the first from the subscription's start);
+ * within that span, trial end, the end of the final period and discount boundaries split it.
+ * Order-independent: the result depends only on the set of versions.
+ */
+export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInterval[] {
+  const sorted = [...versions].sort(compareVersions);
+  const open = new Map<string, MrrInterval>();
+  const done: MrrInterval[] = [];
+  const close = (itemId: string, at: number) => {
+    const iv = open.get(itemId);
+    if (!iv) return;
+    open.delete(itemId);
+    if (at > iv.validFrom) done.push({ ...iv, validTo: at });
+  };
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    const s = v.snapshot;
+    const from = i === 0 ? Math.min(v.at, s.startDate ?? v.at, s.created ?? v.at) : v.at;
+    const to = sorted[i + 1]?.at ?? null;
+    if (to !== null && to <= from) continue;
+    const cuts = new Set<number>([from]);
+    const inside = (x: number | null) => x !== null && x > from && (to === null || x < to);
+    for (const x of [s.trialEnd, cancellationEffectiveAt(s), ...s.discounts.flatMap((d) => [d.start, d.end])]) {
+      if (inside(x)) cuts.add(x!);
+    }
+    const points = [...cuts].sort((a, b) => a - b);
+    const itemIds = new Set(s.items.map((it) => it.id));
+    // Items gone from this version end where it starts.
+    for (const id of [...open.keys()]) if (!itemIds.has(id)) close(id, from);
+    for (const p of points) {
+      const mrr = subscriptionMrrAt(s, p);
+      for (const item of s.items) {
+        const value = mrr.get(item.id) ?? 0;
+        const current = open.get(item.id);
+        if (current && current.mrr === value && current.currency === item.currency && current.customerId === s.customerId) continue;
+        close(item.id, p);
+        if (value > 0) {
+          open.set(item.id, {
+            subscriptionId: s.id,
+            itemId: item.id,
+            customerId: s.customerId,
+            currency: item.currency,
+            validFrom: p,
+            validTo: null,
+            mrr: value,
+          });
+        }
+      }
+    }
+  }
+  for (const id of [...open.keys()]) {
+    const iv = open.get(id)!;
+    open.delete(id);
+    done.push(iv);
+  }
+  return done.sort((a, b) => (a.itemId === b.itemId ? a.validFrom - b.validFrom : a.itemId < b.itemId ? -1 : 1));
+}

@@ -1,0 +1,118 @@
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Queryable } from './store/apply.ts';
+
+/**
+ * The project's job queue: pg-boss on the application's own Postgres (its tables live in the
+ * `pgboss` schema, created on first start). Jobs are sent inside the caller's transaction through
+ * `sendInTransaction`, so a job exists exactly when the row that needs it was committed.
+ * Other packages (wallet recharges, email outbox, scheduled jobs with cron) reuse the same
+ * instance: `queue.ensureQueue(name, policy)`, `queue.sendInTransaction(...)`, `queue.boss.work`,
+ * `queue.boss.schedule(name, cron)`.
+ */
+export const STRIPE_EVENTS_QUEUE = 'stripe-events';
+export const DEFAULT_QUEUE_SCHEMA = 'pgboss';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; the event is dead after retryLimit + 1 failed attempts. */
+  retryLimit: number;
+  /** Base delay in seconds; with backoff, retry n waits d*2^n/2 + random()*d*2^n/2 (pg-boss equal jitter). */
+  retryDelaySeconds: number;
+  retryBackoff: boolean;
+  /** A job not completed within this time (worker killed) is failed and retried. */
+  expireInSeconds: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { retryLimit: 5, retryDelaySeconds: 2, retryBackoff: true, expireInSeconds: 300 };
+
+export interface QueueOptions {
+  schema?: string;
+  /** Policy for the Stripe event queue. */
+  retry?: Partial<RetryPolicy>;
+  /** How often pg-boss maintenance (expiring jobs of dead workers, archiving) runs. Default 60 s. */
+  maintenanceIntervalSeconds?: number;
+  /** Run cron schedules in this process. Default false. */
+  schedule?: boolean;
+}
+
+export interface LedgerQueue {
+  boss: PgBoss;
+  schema: string;
+  retry: RetryPolicy;
+  /** Creates the queue if needed and applies its retry policy. */
+  ensureQueue(name: string, policy?: Partial<RetryPolicy>): Promise<void>;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+/** pg-boss's Db adapter over a pg client or pool. */
+export function executor(db: Queryable): PgBoss.Db {
+  return { executeSql: async (text: string, values: unknown[]) => db.query(text, values as unknown[]) as Promise<{ rows: unknown[] }> } as PgBoss.Db;
+}
+
+function policyOptions(p: RetryPolicy): PgBoss.Queue {
+  return {
+    name: '',
+    retryLimit: p.retryLimit,
+    retryDelay: p.retryDelaySeconds,
+    retryBackoff: p.retryBackoff,
+    expireInSeconds: p.expireInSeconds,
+    retentionDays: 14,
+  } as PgBoss.Queue;
+}
+
+/** Starts pg-boss on the pool (installing or upgrading its schema) and ensures the Stripe event queue. */
+export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Promise<LedgerQueue> {
+  const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
+  const retry = { ...defaultRetryPolicy, ...options.retry };
+  const boss = new PgBoss({
+    db: executor(pool),
+    schema,
+    supervise: true,
+    schedule: options.schedule ?? false,
+    migrate: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+    monitorStateIntervalSeconds: 60,
+  } as PgBoss.ConstructorOptions);
+  boss.on('error', () => {});
+  await boss.start();
+  const ensureQueue = async (name: string, policy: Partial<RetryPolicy> = {}) => {
+    const p = policyOptions({ ...retry, ...policy });
+    const existing = await boss.getQueue(name);
+    if (existing) await boss.updateQueue(name, { ...p, name });
+    else await boss.createQueue(name, { ...p, name });
+  };
+  await ensureQueue(STRIPE_EVENTS_QUEUE);
+  return {
+    boss,
+    schema,
+    retry,
+    ensureQueue,
+    async stop(o = {}) {
+      await boss.stop({ graceful: o.graceful ?? true, timeout: o.timeoutMs ?? 10_000, wait: true, close: false });
+    },
+  };
+}
+
+// One unstarted instance per schema is enough to build job inserts: `send` with a `db` option runs
+// pg-boss's own insert on the caller's connection and needs nothing started.
+const senders = new Map<string, PgBoss>();
+function sender(schema: string): PgBoss {
+  let boss = senders.get(schema);
+  if (!boss) {
+    boss = new PgBoss({ db: { executeSql: async () => ({ rows: [] }) }, schema } as PgBoss.ConstructorOptions);
+    boss.on('error', () => {});
+    senders.set(schema, boss);
+  }
+  return boss;
+}
+
+/**
+ * Sends a job on `client` (typically inside the caller's open transaction): the job commits or
+ * rolls back with it. Throws when the queue does not exist (pg-boss inserts nothing then).
+ */
+export async function sendInTransaction(client: Queryable, name: string, data: object, options: PgBoss.SendOptions & { schema?: string } = {}): Promise<string> {
+  const { schema = DEFAULT_QUEUE_SCHEMA, ...send } = options;
+  const id = await sender(schema).send(name, data, { ...send, db: executor(client) });
+  if (!id) throw new Error(`pg-boss queue "${name}" does not exist in schema ${schema}; start the queue (startQueue) once to create it`);
+  return id;
+}
