@@ -119,7 +119,13 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
     }
   })();
 
-  const call = async (client: pg.Client, kind: 'debit' | 'credit', key: string, amount: number, explicit: boolean) => {
+  const call = async (
+    client: pg.Client,
+    kind: 'debit' | 'credit',
+    key: string,
+    amount: number,
+    explicit: boolean,
+  ) => {
     const sql =
       kind === 'debit'
         ? `select * from public.wallet_deduct($1, $2, $3, 'stress', '{}'::jsonb)`
@@ -146,7 +152,9 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
         if (sends === 2) retriedKeys++;
         let first: Answer | undefined;
         for (let s = 0; s < sends; s++) {
-          let row: { status: string; transaction_id: string | null; balance: string; replayed: boolean } | undefined;
+          let row:
+            | { status: string; transaction_id: string | null; balance: string; replayed: boolean }
+            | undefined;
           for (;;) {
             try {
               row = await call(client, kind, key, amount, explicit);
@@ -168,7 +176,12 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
             balance: Number(row!.balance),
           };
           if (!first) first = answer;
-          else if (first.status !== answer.status || first.transactionId !== answer.transactionId || first.balance !== answer.balance || !row!.replayed)
+          else if (
+            first.status !== answer.status ||
+            first.transactionId !== answer.transactionId ||
+            first.balance !== answer.balance ||
+            !row!.replayed
+          )
             replayMismatches.push(`${key}: first ${JSON.stringify(first)}, again ${JSON.stringify(answer)}`);
         }
         answers.set(key, first!);
@@ -184,5 +197,13 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
     stop = true;
     await killer;
   }
-  return { answers, operations, kills, reconnects, retriedKeys, replayMismatches, elapsedMs: performance.now() - started };
+  return {
+    answers,
+    operations,
+    kills,
+    reconnects,
+    retriedKeys,
+    replayMismatches,
+    elapsedMs: performance.now() - started,
+  };
 }

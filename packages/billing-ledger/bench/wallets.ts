@@ -21,7 +21,13 @@ const perClient = Number(process.env.WALLET_BENCH_PER_CLIENT ?? 1000);
 const faultClients = Number(process.env.WALLET_BENCH_FAULT_CLIENTS ?? 64);
 const faultPerClient = Number(process.env.WALLET_BENCH_FAULT_PER_CLIENT ?? 10_000);
 
-async function deductLoop(url: string, wallets: string[], clients: number, each: number, seed: number): Promise<{ ops: number; ms: number }> {
+async function deductLoop(
+  url: string,
+  wallets: string[],
+  clients: number,
+  each: number,
+  seed: number,
+): Promise<{ ops: number; ms: number }> {
   const started = performance.now();
   let ops = 0;
   await Promise.all(
@@ -32,7 +38,11 @@ async function deductLoop(url: string, wallets: string[], clients: number, each:
       try {
         for (let i = 0; i < each; i++) {
           const wallet = wallets[Math.floor(random() * wallets.length)]!;
-          await client.query(`select * from public.wallet_deduct($1, $2, $3, 'bench')`, [wallet, 1 + Math.floor(random() * 5), `b${seed}-${c}-${i}`]);
+          await client.query(`select * from public.wallet_deduct($1, $2, $3, 'bench')`, [
+            wallet,
+            1 + Math.floor(random() * 5),
+            `b${seed}-${c}-${i}`,
+          ]);
           ops++;
         }
       } finally {
@@ -45,7 +55,8 @@ async function deductLoop(url: string, wallets: string[], clients: number, each:
 
 const db = await createTestDatabase(undefined, { poolMax: 4 });
 try {
-  const server = (await db.pool.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
+  const server = (await db.pool.query<{ v: string }>(`select current_setting('server_version') as v`))
+    .rows[0]!.v;
   const { rows: settings } = await db.pool.query<{ name: string; setting: string }>(
     `select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`,
   );
@@ -65,13 +76,37 @@ try {
 
   const fault = await openWallet(db.pool, { ownerId: 'bench_fault', currency: 'usd', debtLimit: 500 });
   if (!fault.ok) throw new Error(fault.error.message);
-  const faultRun = await runWalletStress({ url: db.url, walletId: fault.value.id, clients: faultClients, perClient: faultPerClient, killEveryMs: 50, seed: 7 });
+  const faultRun = await runWalletStress({
+    url: db.url,
+    walletId: fault.value.id,
+    clients: faultClients,
+    perClient: faultPerClient,
+    killEveryMs: 50,
+    seed: 7,
+  });
   const integrity = await checkWalletIntegrity(db.pool, fault.value.id);
-  const journal = (await db.pool.query('select id, amount, balance_after, debt_limit from public.wallet_transactions where wallet_id = $1 order by id', [fault.value.id])).rows;
-  const rejections = (await db.pool.query('select * from public.wallet_rejections where wallet_id = $1', [fault.value.id])).rows;
+  const journal = (
+    await db.pool.query(
+      'select id, amount, balance_after, debt_limit from public.wallet_transactions where wallet_id = $1 order by id',
+      [fault.value.id],
+    )
+  ).rows;
+  const rejections = (
+    await db.pool.query('select * from public.wallet_rejections where wallet_id = $1', [fault.value.id])
+  ).rows;
   const replay = replayJournal(
-    journal.map((r) => ({ id: Number(r.id), amount: Number(r.amount), balanceAfter: Number(r.balance_after), debtLimit: Number(r.debt_limit) })),
-    rejections.map((r) => ({ amount: Number(r.amount), balanceSeen: Number(r.balance_seen), debtLimit: Number(r.debt_limit), seenTransactionId: r.seen_transaction_id === null ? null : Number(r.seen_transaction_id) })),
+    journal.map((r) => ({
+      id: Number(r.id),
+      amount: Number(r.amount),
+      balanceAfter: Number(r.balance_after),
+      debtLimit: Number(r.debt_limit),
+    })),
+    rejections.map((r) => ({
+      amount: Number(r.amount),
+      balanceSeen: Number(r.balance_seen),
+      debtLimit: Number(r.debt_limit),
+      seenTransactionId: r.seen_transaction_id === null ? null : Number(r.seen_transaction_id),
+    })),
   );
   const faultOk =
     integrity.ok &&
@@ -84,8 +119,21 @@ try {
 
   const result = {
     server: { version: server, settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])) },
-    hot: { clients: hotClients, deductions: hotRun.ops, seconds: hotRun.ms / 1000, perSecond: Math.round(hotRun.ops / (hotRun.ms / 1000)), target: 1000 },
-    spread: { wallets: 1000, clients: spreadClients, deductions: spreadRun.ops, seconds: spreadRun.ms / 1000, perSecond: Math.round(spreadRun.ops / (spreadRun.ms / 1000)), target: 5000 },
+    hot: {
+      clients: hotClients,
+      deductions: hotRun.ops,
+      seconds: hotRun.ms / 1000,
+      perSecond: Math.round(hotRun.ops / (hotRun.ms / 1000)),
+      target: 1000,
+    },
+    spread: {
+      wallets: 1000,
+      clients: spreadClients,
+      deductions: spreadRun.ops,
+      seconds: spreadRun.ms / 1000,
+      perSecond: Math.round(spreadRun.ops / (spreadRun.ms / 1000)),
+      target: 5000,
+    },
     faultRun: {
       clients: faultClients,
       perClient: faultPerClient,
@@ -104,8 +152,12 @@ try {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'wallets.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wallets on PostgreSQL ${server}`);
-  console.log(`  hot wallet:     ${result.hot.perSecond} deductions/s (${hotClients} clients, ${hotRun.ops} deductions; target >= 1,000)`);
-  console.log(`  1,000 wallets:  ${result.spread.perSecond} deductions/s (${spreadClients} clients, ${spreadRun.ops} deductions; target >= 5,000)`);
+  console.log(
+    `  hot wallet:     ${result.hot.perSecond} deductions/s (${hotClients} clients, ${hotRun.ops} deductions; target >= 1,000)`,
+  );
+  console.log(
+    `  1,000 wallets:  ${result.spread.perSecond} deductions/s (${spreadClients} clients, ${spreadRun.ops} deductions; target >= 5,000)`,
+  );
   console.log(
     `  fault run:      ${faultClients} x ${faultPerClient}: ${faultRun.operations} calls, ${faultRun.kills} backends killed, ${result.faultRun.perSecond}/s, verified=${faultOk}`,
   );

@@ -20,7 +20,9 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 describe('one hot wallet under concurrency and killed connections', () => {
-  it('never breaks the debt limit, keeps the journal balanced, and matches a single-threaded replay', { timeout: 240_000 }, async () => {
+  it('never breaks the debt limit, keeps the journal balanced, and matches a single-threaded replay', {
+    timeout: 240_000,
+  }, async () => {
     const opened = await openWallet(db.pool, { ownerId: 'org_hot', currency: 'usd', debtLimit: 500 });
     if (!opened.ok) throw new Error(opened.error.message);
     const walletId = opened.value.id;
@@ -30,13 +32,23 @@ describe('one hot wallet under concurrency and killed connections', () => {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const { rows } = await db.pool.query<{ balance: number }>('select balance from public.wallets where id = $1', [walletId]);
+        const { rows } = await db.pool.query<{ balance: number }>(
+          'select balance from public.wallets where id = $1',
+          [walletId],
+        );
         lowest = Math.min(lowest, Number(rows[0]!.balance));
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
 
-    const result = await runWalletStress({ url: db.url, walletId, clients, perClient, killEveryMs: 15, seed: 42 });
+    const result = await runWalletStress({
+      url: db.url,
+      walletId,
+      clients,
+      perClient,
+      killEveryMs: 15,
+      seed: 42,
+    });
     watching = false;
     await watcher;
 
@@ -56,20 +68,39 @@ describe('one hot wallet under concurrency and killed connections', () => {
     expect(netting).toEqual([]);
 
     const journal = (
-      await db.pool.query<{ id: number; amount: number; balance_after: number; debt_limit: number; idempotency_key: string }>(
+      await db.pool.query<{
+        id: number;
+        amount: number;
+        balance_after: number;
+        debt_limit: number;
+        idempotency_key: string;
+      }>(
         'select id, amount, balance_after, debt_limit, idempotency_key from public.wallet_transactions where wallet_id = $1 order by id',
         [walletId],
       )
     ).rows;
     const rejections = (
-      await db.pool.query<{ amount: number; balance_seen: number; debt_limit: number; seen_transaction_id: number | null; idempotency_key: string }>(
-        'select * from public.wallet_rejections where wallet_id = $1',
-        [walletId],
-      )
+      await db.pool.query<{
+        amount: number;
+        balance_seen: number;
+        debt_limit: number;
+        seen_transaction_id: number | null;
+        idempotency_key: string;
+      }>('select * from public.wallet_rejections where wallet_id = $1', [walletId])
     ).rows;
     const replay = replayJournal(
-      journal.map((r) => ({ id: r.id, amount: r.amount, balanceAfter: r.balance_after, debtLimit: r.debt_limit })),
-      rejections.map((r) => ({ amount: r.amount, balanceSeen: r.balance_seen, debtLimit: r.debt_limit, seenTransactionId: r.seen_transaction_id })),
+      journal.map((r) => ({
+        id: r.id,
+        amount: r.amount,
+        balanceAfter: r.balance_after,
+        debtLimit: r.debt_limit,
+      })),
+      rejections.map((r) => ({
+        amount: r.amount,
+        balanceSeen: r.balance_seen,
+        debtLimit: r.debt_limit,
+        seenTransactionId: r.seen_transaction_id,
+      })),
     );
     expect(replay.problems).toEqual([]);
     expect(replay.balance).toBe(integrity.value.balance);
@@ -83,7 +114,13 @@ describe('one hot wallet under concurrency and killed connections', () => {
     for (const a of result.answers.values()) {
       if (a.status === 'applied') {
         const row = byKey.get(a.key);
-        if (!row || row.id !== a.transactionId || row.balance_after !== a.balance || Math.abs(row.amount) !== a.amount) disagreements.push(a.key);
+        if (
+          !row ||
+          row.id !== a.transactionId ||
+          row.balance_after !== a.balance ||
+          Math.abs(row.amount) !== a.amount
+        )
+          disagreements.push(a.key);
       } else if (a.status === 'rejected') {
         const row = rejectedByKey.get(a.key);
         if (!row || row.balance_seen !== a.balance || a.kind !== 'debit') disagreements.push(a.key);

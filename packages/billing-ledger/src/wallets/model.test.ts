@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { modelCredit, modelDeduct, newModel, replayJournal, type JournalRow } from './model.ts';
+import { type JournalRow, modelCredit, modelDeduct, newModel, replayJournal } from './model.ts';
 
 const op = fc.record({
   kind: fc.constantFrom('debit', 'debit', 'debit', 'credit'),
@@ -15,7 +15,10 @@ describe('wallet model', () => {
         const state = newModel({ debtLimit });
         for (const o of ops) {
           const before = state.wallet.balance;
-          const r = o.kind === 'debit' ? modelDeduct(state, `d${o.key}`, o.amount) : modelCredit(state, `c${o.key}`, o.amount);
+          const r =
+            o.kind === 'debit'
+              ? modelDeduct(state, `d${o.key}`, o.amount)
+              : modelCredit(state, `c${o.key}`, o.amount);
           expect(state.wallet.balance).toBeGreaterThanOrEqual(-debtLimit);
           if (r.status !== 'applied' || r.replayed) expect(state.wallet.balance).toBe(before);
           if (r.status !== 'idempotency_conflict') expect(r.debtCapacity).toBe(r.balance + debtLimit);
@@ -26,13 +29,21 @@ describe('wallet model', () => {
 
   it('accepts a deduction exactly at the limit and rejects one unit more', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }), (debtLimit, funds) => {
-        const state = newModel({ debtLimit, balance: funds });
-        expect(modelDeduct(state, 'over', funds + debtLimit + 1).status).toBe('rejected');
-        if (funds + debtLimit > 0) {
-          expect(modelDeduct(state, 'exact', funds + debtLimit)).toMatchObject({ status: 'applied', balance: -debtLimit, debtCapacity: 0 });
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (debtLimit, funds) => {
+          const state = newModel({ debtLimit, balance: funds });
+          expect(modelDeduct(state, 'over', funds + debtLimit + 1).status).toBe('rejected');
+          if (funds + debtLimit > 0) {
+            expect(modelDeduct(state, 'exact', funds + debtLimit)).toMatchObject({
+              status: 'applied',
+              balance: -debtLimit,
+              debtCapacity: 0,
+            });
+          }
+        },
+      ),
     );
   });
 
@@ -44,14 +55,21 @@ describe('wallet model', () => {
         const journal: JournalRow[] = [];
         for (const [i, o] of ops.entries()) {
           const key = `${o.kind}:${o.key}`;
-          const r = o.kind === 'debit' ? modelDeduct(state, key, o.amount) : modelCredit(state, key, o.amount);
+          const r =
+            o.kind === 'debit' ? modelDeduct(state, key, o.amount) : modelCredit(state, key, o.amount);
           const seen = first.get(key) as { amount: number; r: typeof r } | undefined;
           if (seen) {
             if (seen.amount === o.amount) expect(r).toEqual({ ...seen.r, replayed: true });
             else expect(r.status).toBe('idempotency_conflict');
           } else {
             first.set(key, { amount: o.amount, r });
-            if (r.status === 'applied') journal.push({ id: i + 1, amount: o.kind === 'debit' ? -o.amount : o.amount, balanceAfter: r.balance, debtLimit: 500 });
+            if (r.status === 'applied')
+              journal.push({
+                id: i + 1,
+                amount: o.kind === 'debit' ? -o.amount : o.amount,
+                balanceAfter: r.balance,
+                debtLimit: 500,
+              });
           }
         }
         const replay = replayJournal(journal, []);

@@ -33,14 +33,20 @@ export function newModel(wallet: Partial<ModelWallet> = {}): ModelState {
   };
 }
 
-const needsRecharge = (w: ModelWallet, balance: number) => w.rechargeThreshold !== null && balance < w.rechargeThreshold;
+const needsRecharge = (w: ModelWallet, balance: number) =>
+  w.rechargeThreshold !== null && balance < w.rechargeThreshold;
 
 /** True when a deduction of `amount` from `balance` stays within the debt limit. */
 export function withinDebtLimit(balance: number, amount: number, debtLimit: number): boolean {
   return balance - amount >= -debtLimit;
 }
 
-function remembered(state: ModelState, key: string, kind: 'debit' | 'credit', amount: number): ModelOutcome | undefined {
+function remembered(
+  state: ModelState,
+  key: string,
+  kind: 'debit' | 'credit',
+  amount: number,
+): ModelOutcome | undefined {
   const seen = state.keys.get(key);
   if (!seen) return undefined;
   if (seen.kind !== kind || seen.amount !== amount) return { status: 'idempotency_conflict' };
@@ -48,7 +54,8 @@ function remembered(state: ModelState, key: string, kind: 'debit' | 'credit', am
 }
 
 export function modelDeduct(state: ModelState, key: string, amount: number): ModelOutcome {
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`amount must be a positive integer, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new RangeError(`amount must be a positive integer, got ${amount}`);
   const again = remembered(state, key, 'debit', amount);
   if (again) return again;
   const w = state.wallet;
@@ -76,7 +83,8 @@ export function modelDeduct(state: ModelState, key: string, amount: number): Mod
 }
 
 export function modelCredit(state: ModelState, key: string, amount: number): ModelOutcome {
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`amount must be a positive integer, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw new RangeError(`amount must be a positive integer, got ${amount}`);
   const again = remembered(state, key, 'credit', amount);
   if (again) return again;
   const w = state.wallet;
@@ -113,7 +121,11 @@ export interface RejectionRow {
  * a deduction that broke the debt limit, a recorded balance that differs from the replay, or a
  * rejection that the replayed balance at its decision point would have accepted.
  */
-export function replayJournal(journal: readonly JournalRow[], rejections: readonly RejectionRow[], opening = 0): { balance: number; problems: string[] } {
+export function replayJournal(
+  journal: readonly JournalRow[],
+  rejections: readonly RejectionRow[],
+  opening = 0,
+): { balance: number; problems: string[] } {
   const problems: string[] = [];
   const balanceAt = new Map<number | null, number>([[null, opening]]);
   let balance = opening;
@@ -122,17 +134,22 @@ export function replayJournal(journal: readonly JournalRow[], rejections: readon
     if (row.id <= previous) problems.push(`journal not in id order at ${row.id}`);
     previous = row.id;
     if (row.amount < 0 && !withinDebtLimit(balance, -row.amount, row.debtLimit)) {
-      problems.push(`transaction ${row.id}: deduction of ${-row.amount} from ${balance} breaks the debt limit ${row.debtLimit}`);
+      problems.push(
+        `transaction ${row.id}: deduction of ${-row.amount} from ${balance} breaks the debt limit ${row.debtLimit}`,
+      );
     }
     balance += row.amount;
-    if (balance !== row.balanceAfter) problems.push(`transaction ${row.id}: recorded balance ${row.balanceAfter}, replay ${balance}`);
+    if (balance !== row.balanceAfter)
+      problems.push(`transaction ${row.id}: recorded balance ${row.balanceAfter}, replay ${balance}`);
     balanceAt.set(row.id, balance);
   }
   for (const r of rejections) {
     const at = balanceAt.get(r.seenTransactionId);
     if (at === undefined) problems.push(`rejection after unknown transaction ${r.seenTransactionId}`);
-    else if (at !== r.balanceSeen) problems.push(`rejection after ${r.seenTransactionId}: saw ${r.balanceSeen}, replay ${at}`);
-    else if (withinDebtLimit(at, r.amount, r.debtLimit)) problems.push(`rejection of ${r.amount} at balance ${at} was within the limit`);
+    else if (at !== r.balanceSeen)
+      problems.push(`rejection after ${r.seenTransactionId}: saw ${r.balanceSeen}, replay ${at}`);
+    else if (withinDebtLimit(at, r.amount, r.debtLimit))
+      problems.push(`rejection of ${r.amount} at balance ${at} was within the limit`);
   }
   return { balance, problems };
 }

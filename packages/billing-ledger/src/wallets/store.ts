@@ -96,12 +96,25 @@ export function toWallet(r: WalletRow): Wallet {
 const isMinorUnits = (n: number) => Number.isSafeInteger(n) && n > 0;
 
 /** Opens the wallet of an owner in a currency, or returns the existing one unchanged. */
-export async function openWallet(db: Queryable, input: OpenWalletInput): Promise<Result<Wallet, WalletError>> {
-  if (!/^[a-zA-Z]{3}$/.test(input.currency)) return err({ code: 'invalid_input', message: `currency must be an ISO 4217 code, got "${input.currency}"` });
+export async function openWallet(
+  db: Queryable,
+  input: OpenWalletInput,
+): Promise<Result<Wallet, WalletError>> {
+  if (!/^[a-zA-Z]{3}$/.test(input.currency))
+    return err({
+      code: 'invalid_input',
+      message: `currency must be an ISO 4217 code, got "${input.currency}"`,
+    });
   if (input.debtLimit !== undefined && !(Number.isSafeInteger(input.debtLimit) && input.debtLimit >= 0))
     return err({ code: 'invalid_input', message: 'debtLimit must be a non-negative integer of minor units' });
-  if (input.recharge && !(Number.isSafeInteger(input.recharge.threshold) && isMinorUnits(input.recharge.amount)))
-    return err({ code: 'invalid_input', message: 'recharge needs an integer threshold and a positive amount' });
+  if (
+    input.recharge &&
+    !(Number.isSafeInteger(input.recharge.threshold) && isMinorUnits(input.recharge.amount))
+  )
+    return err({
+      code: 'invalid_input',
+      message: 'recharge needs an integer threshold and a positive amount',
+    });
   const { rows } = await db.query<WalletRow>('select * from public.wallet_open($1, $2, $3, $4, $5, $6)', [
     input.ownerId,
     input.currency,
@@ -119,7 +132,10 @@ export async function getWallet(db: Queryable, walletId: string): Promise<Result
 }
 
 export async function findWallet(db: Queryable, ownerId: string, currency: string): Promise<Wallet | null> {
-  const { rows } = await db.query<WalletRow>('select * from public.wallets where owner_id = $1 and currency = $2', [ownerId, currency.toLowerCase()]);
+  const { rows } = await db.query<WalletRow>(
+    'select * from public.wallets where owner_id = $1 and currency = $2',
+    [ownerId, currency.toLowerCase()],
+  );
   return rows[0] ? toWallet(rows[0]) : null;
 }
 
@@ -127,7 +143,11 @@ export async function findWallet(db: Queryable, ownerId: string, currency: strin
 export async function configureWallet(
   db: Queryable,
   walletId: string,
-  settings: { debtLimit?: number; recharge?: { threshold: number; amount: number } | null; stripeCustomerId?: string | null },
+  settings: {
+    debtLimit?: number;
+    recharge?: { threshold: number; amount: number } | null;
+    stripeCustomerId?: string | null;
+  },
 ): Promise<Result<Wallet, WalletError>> {
   const { rows } = await db.query<WalletRow>(
     `update public.wallets set
@@ -174,8 +194,15 @@ function movement(r: MovementRow): WalletMovement {
  * `debt_limit_exceeded` when the balance would fall below -debt_limit (the balance is unchanged);
  * a repeated idempotency key returns the first answer and never deducts twice.
  */
-export async function deduct(db: Queryable, input: DeductInput): Promise<Result<WalletMovement, DeductionError>> {
-  if (!isMinorUnits(input.amount)) return err({ code: 'invalid_input', message: `amount must be a positive integer of minor units, got ${input.amount}` });
+export async function deduct(
+  db: Queryable,
+  input: DeductInput,
+): Promise<Result<WalletMovement, DeductionError>> {
+  if (!isMinorUnits(input.amount))
+    return err({
+      code: 'invalid_input',
+      message: `amount must be a positive integer of minor units, got ${input.amount}`,
+    });
   if (!input.idempotencyKey) return err({ code: 'invalid_input', message: 'idempotencyKey is required' });
   const { rows } = await db.query<MovementRow>('select * from public.wallet_deduct($1, $2, $3, $4, $5, $6)', [
     input.walletId,
@@ -188,7 +215,12 @@ export async function deduct(db: Queryable, input: DeductInput): Promise<Result<
   return toResult(rows[0]!, input.walletId, input.idempotencyKey, input.amount);
 }
 
-function toResult(r: MovementRow, walletId: string, key: string, amount: number): Result<WalletMovement, DeductionError> {
+function toResult(
+  r: MovementRow,
+  walletId: string,
+  key: string,
+  amount: number,
+): Result<WalletMovement, DeductionError> {
   switch (r.status) {
     case 'applied':
       return ok(movement(r));
@@ -201,25 +233,38 @@ function toResult(r: MovementRow, walletId: string, key: string, amount: number)
       });
     }
     case 'idempotency_conflict':
-      return err({ code: 'idempotency_conflict', message: `idempotency key "${key}" was already used with a different amount or kind` });
+      return err({
+        code: 'idempotency_conflict',
+        message: `idempotency key "${key}" was already used with a different amount or kind`,
+      });
     default:
       return err({ code: 'not_found', message: `no wallet ${walletId}` });
   }
 }
 
 /** Credits a wallet (top-up, settled recharge, refund, adjustment); idempotent on the key. */
-export async function credit(db: Queryable, input: CreditInput): Promise<Result<WalletMovement, DeductionError>> {
-  if (!isMinorUnits(input.amount)) return err({ code: 'invalid_input', message: `amount must be a positive integer of minor units, got ${input.amount}` });
+export async function credit(
+  db: Queryable,
+  input: CreditInput,
+): Promise<Result<WalletMovement, DeductionError>> {
+  if (!isMinorUnits(input.amount))
+    return err({
+      code: 'invalid_input',
+      message: `amount must be a positive integer of minor units, got ${input.amount}`,
+    });
   if (!input.idempotencyKey) return err({ code: 'invalid_input', message: 'idempotencyKey is required' });
-  const { rows } = await db.query<MovementRow>('select * from public.wallet_credit($1, $2, $3, $4, $5, $6, $7)', [
-    input.walletId,
-    input.amount,
-    input.idempotencyKey,
-    input.kind ?? 'top_up',
-    input.reason ?? null,
-    JSON.stringify(input.metadata ?? {}),
-    input.rechargeCycle ?? null,
-  ]);
+  const { rows } = await db.query<MovementRow>(
+    'select * from public.wallet_credit($1, $2, $3, $4, $5, $6, $7)',
+    [
+      input.walletId,
+      input.amount,
+      input.idempotencyKey,
+      input.kind ?? 'top_up',
+      input.reason ?? null,
+      JSON.stringify(input.metadata ?? {}),
+      input.rechargeCycle ?? null,
+    ],
+  );
   return toResult(rows[0]!, input.walletId, input.idempotencyKey, input.amount);
 }
 
@@ -236,7 +281,11 @@ export interface WalletTransaction {
 }
 
 /** The wallet's journal, oldest first. */
-export async function listWalletTransactions(db: Queryable, walletId: string, options: { limit?: number; afterId?: number } = {}): Promise<WalletTransaction[]> {
+export async function listWalletTransactions(
+  db: Queryable,
+  walletId: string,
+  options: { limit?: number; afterId?: number } = {},
+): Promise<WalletTransaction[]> {
   const { rows } = await db.query<{
     id: string;
     kind: string;
@@ -247,7 +296,11 @@ export async function listWalletTransactions(db: Queryable, walletId: string, op
     reason: string | null;
     metadata: Record<string, unknown>;
     created_at: Date;
-  }>('select * from public.wallet_transactions where wallet_id = $1 and id > $2 order by id limit $3', [walletId, options.afterId ?? 0, options.limit ?? 1000]);
+  }>('select * from public.wallet_transactions where wallet_id = $1 and id > $2 order by id limit $3', [
+    walletId,
+    options.afterId ?? 0,
+    options.limit ?? 1000,
+  ]);
   return rows.map((r) => ({
     id: num(r.id),
     kind: r.kind,
@@ -268,7 +321,10 @@ export interface WalletIntegrity {
 }
 
 /** Compares the maintained balance with the journal and counts transactions that do not net to zero. */
-export async function checkWalletIntegrity(db: Queryable, walletId: string): Promise<Result<WalletIntegrity, WalletError>> {
+export async function checkWalletIntegrity(
+  db: Queryable,
+  walletId: string,
+): Promise<Result<WalletIntegrity, WalletError>> {
   const { rows } = await db.query<{ balance: string; journal: string; unbalanced: string }>(
     `select w.balance,
        (select coalesce(sum(e.amount), 0) from public.wallet_entries e where e.wallet_id = w.id and e.account = 'wallet') as journal,
@@ -279,5 +335,9 @@ export async function checkWalletIntegrity(db: Queryable, walletId: string): Pro
   );
   const r = rows[0];
   if (!r) return err({ code: 'not_found', message: `no wallet ${walletId}` });
-  return ok({ balance: num(r.balance), journalBalance: num(r.journal), unbalancedTransactions: num(r.unbalanced) });
+  return ok({
+    balance: num(r.balance),
+    journalBalance: num(r.journal),
+    unbalancedTransactions: num(r.unbalanced),
+  });
 }
