@@ -73,12 +73,9 @@ describe('tracker', () => {
     });
     // @ts-expect-error not in the catalog
     const unknown = tracker.track('made_up', {}, { userId: 'u' });
+    const props = { jobId: 'j', source: 'csv', records: 'ten' } as const;
     // @ts-expect-error records must be a number
-    const wrong = tracker.track(
-      'enrichment_started',
-      { jobId: 'j', source: 'csv', records: 'ten' },
-      { userId: 'u' },
-    );
+    const wrong = tracker.track('enrichment_started', props, { userId: 'u' });
     const noSubject = tracker.track('heartbeat', {}, {});
     expect([unknown.ok, wrong.ok, noSubject.ok]).toEqual([false, false, false]);
     expect(tracker.stats().invalid).toBe(3);
