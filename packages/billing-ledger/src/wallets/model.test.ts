@@ -38,7 +38,7 @@ describe('wallet model', () => {
           if (funds + debtLimit > 0) {
             expect(modelDeduct(state, 'exact', funds + debtLimit)).toMatchObject({
               status: 'applied',
-              balance: -debtLimit,
+              balance: 0 - debtLimit,
               debtCapacity: 0,
             });
           }
