@@ -20,6 +20,25 @@ export {
   scrub,
 } from './narrative/prompt.ts';
 export { type Narrative, narrativeJsonSchema, narrativeSchema } from './narrative/schema.ts';
+export { fixtureCurrent, fixturePrevious } from './report/fixture.ts';
+export { renderHtml } from './report/html.ts';
+export { renderMarkdown } from './report/markdown.ts';
+export {
+  type BuildReportInput,
+  buildGrowthReport,
+  type Chart,
+  defaultMetricChoices,
+  type Figure,
+  type GrowthReport,
+  growthReportJsonSchema,
+  growthReportSchema,
+  type MetricChoice,
+  REPORT_VERSION,
+  type ReportTable,
+  renderJson,
+  type Section,
+} from './report/model.ts';
+export { barChart, lineChart, progressBar } from './report/svg.ts';
 export { type Change, changeOf } from './rules/change.ts';
 export {
   type Evidence,

@@ -27,7 +27,10 @@ export interface Evidence {
   current: number | null;
   previous?: number | null;
   change?: Change | null;
+  /** A limit on the value itself, in the evidence's unit. */
   threshold?: number;
+  /** A limit on the relative change against the previous period (0.2 = 20%). */
+  changeThreshold?: number;
 }
 
 export interface Finding {
@@ -138,7 +141,7 @@ const periodChange: RuleFn = (ctx) => {
       current,
       previous,
       change,
-      threshold: ctx.t.changeThreshold,
+      changeThreshold: ctx.t.changeThreshold,
     };
     if (change.relative === null) {
       if (current === 0) continue;
@@ -262,7 +265,7 @@ function spike(
       current,
       previous: previous ?? null,
       change,
-      threshold,
+      changeThreshold: threshold,
     },
   ];
   let severity: Severity | undefined;
@@ -358,7 +361,7 @@ const deadWebhooks: RuleFn = (ctx) => {
     {
       rule: 'dead_webhooks',
       severity: 'critical',
-      title: `${n} Stripe webhook event${n === 1 ? ' is' : 's are'} dead: the ledger is missing their changes`,
+      title: `${n} Stripe webhook event${n === 1 ? ' is' : 's are'} dead: the ledger is missing ${n === 1 ? 'its' : 'their'} changes`,
       evidence: [
         {
           metric: 'ledger.deadWebhooks',
