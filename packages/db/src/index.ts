@@ -1,5 +1,12 @@
 export type { Pool, PoolClient } from 'pg';
 export {
+  type AdminCredentials,
+  adminCredentialsPath,
+  ensureAdminCredentials,
+  hashAdminPassword,
+  verifyAdminPassword,
+} from './admin-credentials.ts';
+export {
   createPool,
   type Database,
   type DatabaseSettings,

@@ -1,0 +1,16 @@
+import { PeriodSelector } from '../../components/period-selector.tsx';
+import { requireAdmin } from '../../lib/auth/server.ts';
+import { parsePeriod, type SearchParams } from '../../lib/period.ts';
+
+export const dynamic = 'force-dynamic';
+
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  await requireAdmin();
+  const period = parsePeriod(await searchParams, new Date());
+  return (
+    <>
+      <h1>Overview</h1>
+      <PeriodSelector period={period} path="/" />
+    </>
+  );
+}
