@@ -1,0 +1,98 @@
+import type { Pool } from 'pg';
+import { addPeriods, periodStart, periodsReached } from '../calc/periods.ts';
+import {
+  buildRetentionMatrix,
+  type Granularity,
+  type RetentionMatrix,
+  type RetentionMode,
+} from '../calc/retention.ts';
+import { CohortsError } from '../errors.ts';
+
+export interface UserRetentionOptions {
+  granularity: Granularity;
+  mode: RetentionMode;
+  /** Cohorts whose start (signup instant) is in [from, to). */
+  from: Date;
+  to: Date;
+  /** Activity up to this instant counts (default `to`). */
+  asOf?: Date;
+  app?: string | undefined;
+  /** Periods per cohort (default 12; day granularity 30). */
+  periods?: number;
+}
+
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+export function periodIndexSql(granularity: Granularity, day: string, start: string): string {
+  if (granularity === 'day') return `(${day} - ${start})`;
+  if (granularity === 'week') return `((${day} - ${start}) / 7)`;
+  return `((extract(year from ${day})::int * 12 + extract(month from ${day})::int) - (extract(year from ${start})::int * 12 + extract(month from ${start})::int))`;
+}
+
+/**
+ * User retention: each user's cohort is the day/ISO week/month of their first user_signed_up
+ * (else first event); period k counts the cohort's users active in period k ("on") or in period k
+ * or later ("on_or_after"), with activity up to `asOf`.
+ */
+export async function userRetention(pool: Pool, input: UserRetentionOptions): Promise<RetentionMatrix> {
+  const g = input.granularity;
+  if (!['day', 'week', 'month'].includes(g))
+    throw new CohortsError('invalid_query', `granularity must be day, week or month, got ${g}`);
+  if (input.mode !== 'on' && input.mode !== 'on_or_after')
+    throw new CohortsError('invalid_query', `mode must be on or on_or_after, got ${input.mode}`);
+  const cap = input.periods ?? (g === 'day' ? 30 : 12);
+  const asOf = input.asOf ?? input.to;
+  const lastDay = utcDay(new Date(asOf.getTime() - 1));
+  const k = periodIndexSql(g, 'd.day', 'u.cs');
+  const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
+    `with u as (
+       select app, user_id, to_char(date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC'), 'YYYY-MM-DD')::date as cs
+       from public.metrics_users
+       where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
+     ),
+     act as (
+       select distinct u.cs, u.app, u.user_id, ${k} as k
+       from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
+       where d.day >= u.cs and d.day <= $4::date
+     ),
+     cells as (
+       ${
+         input.mode === 'on'
+           ? `select cs, k, count(*)::int as n from act where k < $5 group by cs, k`
+           : `select m.cs, p.k, count(*)::int as n from (select cs, app, user_id, max(k) as mk from act group by cs, app, user_id) m
+              cross join lateral generate_series(0, least(m.mk, $5 - 1)) as p(k) group by m.cs, p.k`
+       }
+     )
+     select to_char(cs, 'YYYY-MM-DD') as cs, null::int as k, count(*)::int as n from u group by cs
+     union all
+     select to_char(cs, 'YYYY-MM-DD'), k, n from cells`,
+    [input.app ?? null, input.from, input.to, lastDay, cap],
+  );
+  const sizes = new Map<string, number>();
+  const counts = [];
+  for (const r of rows) {
+    if (r.k === null) sizes.set(r.cs, r.n);
+    else counts.push({ cohortStart: r.cs, period: r.k, retained: r.n });
+  }
+  return buildRetentionMatrix({
+    granularity: g,
+    mode: input.mode,
+    sizes,
+    counts,
+    periodsOf: (cs) => periodsReached(g, cs, lastDay, cap),
+  });
+}
+
+/** The `count` most recent cohort periods ending with the one containing `asOf - 1 ms`. */
+export function recentCohortRange(
+  granularity: Granularity,
+  asOf: Date,
+  count: number,
+): { from: Date; to: Date } {
+  const last = periodStart(granularity, utcDay(new Date(asOf.getTime() - 1)));
+  const first = addPeriods(granularity, last, -(count - 1));
+  return {
+    from: new Date(`${first}T00:00:00Z`),
+    to: new Date(`${addPeriods(granularity, last, 1)}T00:00:00Z`),
+  };
+}
