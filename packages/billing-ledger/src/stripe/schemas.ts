@@ -57,7 +57,7 @@ export type StripePrice = z.infer<typeof priceSchema>;
 export const planSchema = z.object({
   id: str,
   object: z.literal('plan'),
-  currency: z.string().length(3),
+  currency: z.string(),
   product: optRef,
   amount: z.number().int().nullable().optional(),
   amount_decimal: z.string().nullable().optional(),
