@@ -13,6 +13,8 @@ export interface StripeCallError {
   stripeCode: string | null;
   status: number | null;
   message: string;
+  /** For a failed confirmation: the payment intent Stripe created (to retry it rather than create another). */
+  paymentIntentId: string | null;
 }
 
 export interface RateLimiter {
@@ -71,7 +73,8 @@ interface RawStripeError {
   statusCode?: number;
   message?: string;
   headers?: Record<string, string>;
-  raw?: { type?: string; code?: string };
+  raw?: { type?: string; code?: string; payment_intent?: { id?: string } };
+  payment_intent?: { id?: string };
 }
 
 export function toStripeCallError(e: unknown): StripeCallError {
@@ -82,6 +85,7 @@ export function toStripeCallError(e: unknown): StripeCallError {
     stripeCode: x?.code ?? x?.raw?.code ?? null,
     status: x?.statusCode ?? null,
     message: x?.message ?? String(e),
+    paymentIntentId: x?.payment_intent?.id ?? x?.raw?.payment_intent?.id ?? null,
   };
 }
 

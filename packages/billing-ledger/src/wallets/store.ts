@@ -1,10 +1,8 @@
-import type { QueryResult, QueryResultRow } from 'pg';
+import type { Queryable } from '../store/apply.ts';
 import { err, ok, type Result, type WalletError } from './result.ts';
 
-/** A pg Pool, PoolClient or Client. */
-export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
-}
+/** A pg Pool, PoolClient or Client (the ledger's own Queryable). */
+export type { Queryable };
 
 export interface Wallet {
   id: string;

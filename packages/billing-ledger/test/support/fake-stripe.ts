@@ -21,7 +21,7 @@
  * Idempotency-Key replay (same key + same params -> same response; other params -> 400
  * idempotency_error); errors as `{ error: { type, code, message, param } }`; 401 without a key;
  * 429 with Retry-After. Resources: customers, products, prices, subscriptions, invoices,
- * payment_intents, charges, refunds, disputes, coupons, events, checkout/sessions (+ /expire).
+ * payment_intents (+ /confirm), charges, refunds, disputes, coupons, events, checkout/sessions (+ /expire).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -102,6 +102,7 @@ export interface FakeStripe {
   failNext(count: number, fault: Fault): void;
   rateLimit(perSecond: number | null): void;
   declineCustomer(customerId: string): void;
+  acceptCustomer(customerId: string): void;
   /** Completes an open checkout session as a paid one (creates its payment intent and events). */
   completeCheckout(id: string): StripeObject;
   requests: RecordedRequest[];
@@ -629,6 +630,29 @@ export async function startFakeStripe(
         emit('checkout.session.expired', o);
         return { status: 200, body: o };
       }
+      if (action === 'confirm' && type === 'payment_intent') {
+        if (o.status === 'succeeded')
+          return stripeError(400, 'invalid_request_error', 'This PaymentIntent has already succeeded.', {
+            code: 'payment_intent_unexpected_state',
+          });
+        if (declined.has(o.customer) || p.payment_method === 'pm_card_chargeDeclined') {
+          const error = {
+            type: 'card_error',
+            code: 'card_declined',
+            decline_code: 'generic_decline',
+            message: 'Your card was declined.',
+          };
+          Object.assign(o, { status: 'requires_payment_method', last_payment_error: error });
+          emit('payment_intent.payment_failed', o);
+          return stripeError(402, 'card_error', 'Your card was declined.', {
+            code: 'card_declined',
+            decline_code: 'generic_decline',
+            payment_intent: clone(o),
+          });
+        }
+        succeedPaymentIntent(o);
+        return { status: 200, body: o };
+      }
       if (action)
         return stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${route}).`);
       const { metadata, ...rest } = p;
@@ -993,6 +1017,9 @@ export async function startFakeStripe(
     },
     declineCustomer(id) {
       declined.add(id);
+    },
+    acceptCustomer(id) {
+      declined.delete(id);
     },
     completeCheckout,
     requests,
