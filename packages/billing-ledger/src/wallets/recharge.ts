@@ -235,10 +235,8 @@ async function recordFailure(
   );
 }
 
-export interface RechargeSender {
-  /** Enqueues a recharge job (typically pg-boss `send` or `sendInTransaction`). */
-  (job: { walletId: string; cycle: number }, singletonKey: string): Promise<unknown>;
-}
+/** Enqueues a recharge job (typically pg-boss `send` or `sendInTransaction`). */
+export type RechargeSender = (job: { walletId: string; cycle: number }, singletonKey: string) => Promise<unknown>;
 
 /**
  * Call after a deduction answered `needsRecharge`: claims the cycle and, for the one caller that
