@@ -84,6 +84,21 @@ export const http = {
   HOST: z.string().default('127.0.0.1').describe('Interface the webhook app binds'),
 };
 
+/** Stripe event processing (@org/billing-ledger worker) in the webhook app and `org-reports worker`. */
+export const ledger = {
+  LEDGER_WORKER: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe('Run the ledger worker inside the webhook app (off: run `org-reports worker` separately)'),
+  LEDGER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2).describe('Parallel event fetch loops per worker process'),
+  LEDGER_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(5).describe('Retries of a failing Stripe event before it is dead'),
+  LEDGER_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(2).describe('Base retry delay (exponential backoff with jitter)'),
+  LEDGER_REFETCH: z
+    .enum(['never', 'always'])
+    .default('never')
+    .describe('Re-fetch each event object from Stripe (needs STRIPE_SECRET_KEY) instead of trusting the payload'),
+};
+
 export const admin = {
   ADMIN_PASSWORD: z
     .string()
