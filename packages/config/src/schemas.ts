@@ -77,6 +77,10 @@ export const reporting = {
     .min(0)
     .default(50000)
     .describe('MRR goal in minor units for the growth report'),
+  USAGE_PROVIDER_NAME: z.string().min(1).default('usage').describe('Name of the metered usage provider (key of its usage records)'),
+  USAGE_PROVIDER_URL: z.url().optional().describe('Usage provider API base URL for `reconcile usage` (GET {url}/usage?start&end&cursor)'),
+  USAGE_PROVIDER_API_KEY: z.string().min(1).optional().describe('Bearer key for the usage provider API'),
+  USAGE_RELIABILITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95).describe('Slack alert when webhook reliability of a day falls below this'),
 };
 
 export const http = {
@@ -97,6 +101,9 @@ export const ledger = {
     .enum(['never', 'always'])
     .default('never')
     .describe('Re-fetch each event object from Stripe (needs STRIPE_SECRET_KEY) instead of trusting the payload'),
+  BILLING_RECONCILE_CRON: z.string().default('30 2 * * *').describe("Cron (UTC) of the daily usage reconciliation of yesterday; 'off' disables"),
+  BILLING_WEBHOOK_RECOVERY_CRON: z.string().default('17 * * * *').describe("Cron (UTC) of the missed-Stripe-webhook recovery; 'off' disables"),
+  BILLING_AUDIT_CRON: z.string().default('0 6 * * *').describe("Cron (UTC) of the revenue audit of the current month; 'off' disables"),
 };
 
 export const admin = {
