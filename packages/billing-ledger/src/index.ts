@@ -44,3 +44,62 @@ export {
 } from './processing/registry.ts';
 export { type ObjectFetcher, type ProcessOutcome, processEvent, recordFailure } from './processing/processor.ts';
 export { startWorker, waitForDrain, type Worker, type WorkerOptions } from './processing/worker.ts';
+export {
+  createStripeWebhookHandler,
+  errorResponse,
+  type Health,
+  healthCheck,
+  httpStatusFor,
+  MAX_WEBHOOK_BODY_BYTES,
+  type StripeWebhookOptions,
+} from './http/stripe-webhook.ts';
+// Wallets, usage reconciliation, recovery, audit and backfill.
+export type { WalletError, WalletErrorCode } from './wallets/result.ts';
+export {
+  type CreditInput,
+  checkWalletIntegrity,
+  configureWallet,
+  credit,
+  type DeductInput,
+  type DeductionError,
+  deduct,
+  findWallet,
+  getWallet,
+  listWalletTransactions,
+  type OpenWalletInput,
+  openWallet,
+  type Wallet,
+  type WalletIntegrity,
+  type WalletMovement,
+  type WalletTransaction,
+} from './wallets/store.ts';
+export { type JournalRow, type ModelState, modelCredit, modelDeduct, newModel, type RejectionRow, replayJournal, withinDebtLimit } from './wallets/model.ts';
+export {
+  claimRecharge,
+  creditRecharge,
+  type RechargeClaim,
+  type RechargeError,
+  type RechargeOutcome,
+  type RechargeSender,
+  requestRecharge,
+  runRecharge,
+  WALLET_RECHARGE_QUEUE,
+  walletMetadata,
+} from './wallets/recharge.ts';
+export { type RechargeWorker, startRechargeWorker } from './wallets/jobs.ts';
+export { applyWalletPayment, registerWalletHandlers, walletEventTypes, walletTopUpHandler } from './wallets/top-ups.ts';
+export { type CheckoutError, type CheckoutOptions, type CheckoutRequest, type CheckoutSession, createCheckoutSession } from './wallets/checkout.ts';
+export {
+  createRateLimiter,
+  createStripeApi,
+  defaultRateFor,
+  listPages,
+  type Page,
+  type RateLimiter,
+  type StripeApi,
+  type StripeApiOptions,
+  type StripeCallError,
+} from './stripe-api/client.ts';
+export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
+export { type Notifier, slackNotifier } from './usage/slack.ts';
+export { dayRange, type ReconcileOptions, type ReconciliationRun, reconcileUsage, recordUsage, type UsageDeduction } from './usage/reconcile.ts';

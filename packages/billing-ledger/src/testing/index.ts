@@ -2,3 +2,4 @@ export * from './factory.ts';
 export * from './history.ts';
 export * from './rng.ts';
 export * from './simulate.ts';
+export * from './dump.ts';

@@ -1,0 +1,38 @@
+import type { StripeWebhookOptions } from '@org/billing-ledger';
+import { Hono } from 'hono';
+import type { Pool } from '@org/db';
+import { healthRoute } from './routes/health.ts';
+import { stripeRoute } from './routes/stripe.ts';
+
+/** What the routes need; built once by main.ts (or a test). */
+export interface AppDeps {
+  pool: Pool;
+  stripe: StripeWebhookOptions['stripe'];
+  /** Stripe signing secrets (STRIPE_WEBHOOK_SECRET, comma-separated). */
+  webhookSecrets: string[];
+  queueSchema?: string;
+  /** Failures worth a log line (never secrets or payloads). */
+  log?: (message: string, error?: unknown) => void;
+}
+
+/** The HTTP app: one line per route module. */
+export function createApp(deps: AppDeps): Hono {
+  const routes: Hono[] = [
+    healthRoute({ pool: deps.pool, ...(deps.queueSchema ? { queueSchema: deps.queueSchema } : {}) }),
+    stripeRoute({
+      pool: deps.pool,
+      stripe: deps.stripe,
+      secrets: deps.webhookSecrets,
+      ...(deps.queueSchema ? { queueSchema: deps.queueSchema } : {}),
+      onError: (error) => deps.log?.('stripe webhook: could not store event', error),
+    }),
+  ];
+  const app = new Hono();
+  for (const route of routes) app.route('/', route);
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((error, c) => {
+    deps.log?.('unhandled error', error);
+    return c.json({ error: { code: 'internal', message: 'Internal error' } }, 500);
+  });
+  return app;
+}

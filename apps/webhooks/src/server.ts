@@ -1,0 +1,91 @@
+import { defaultEventRegistry, type EventRegistry, type LedgerQueue, type ObjectFetcher, startQueue, startWorker, type Worker } from '@org/billing-ledger';
+import { type Database, migrate, openDatabase } from '@org/db';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { createApp } from './app.ts';
+import type { WebhooksEnv } from './env.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Database;
+  queue: LedgerQueue;
+  worker: Worker | null;
+  close(): Promise<void>;
+}
+
+/** Re-fetching through the Stripe API, for LEDGER_REFETCH=always. */
+export function stripeFetcher(stripe: Stripe): ObjectFetcher {
+  const retrieve: Record<string, (id: string) => Promise<unknown>> = {
+    customer: (id) => stripe.customers.retrieve(id),
+    product: (id) => stripe.products.retrieve(id),
+    price: (id) => stripe.prices.retrieve(id),
+    subscription: (id) => stripe.subscriptions.retrieve(id),
+    invoice: (id) => stripe.invoices.retrieve(id),
+    payment_intent: (id) => stripe.paymentIntents.retrieve(id),
+    charge: (id) => stripe.charges.retrieve(id, { expand: ['refunds'] }),
+    refund: (id) => stripe.refunds.retrieve(id),
+    dispute: (id) => stripe.disputes.retrieve(id),
+    coupon: (id) => stripe.coupons.retrieve(id),
+    'checkout.session': (id) => stripe.checkout.sessions.retrieve(id),
+  };
+  return async ({ id, object }) => {
+    const fn = retrieve[object];
+    if (!fn) return null;
+    try {
+      return (await fn(id)) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * Composition: database (embedded unless DATABASE_URL), migrations, queue, the HTTP server and,
+ * unless LEDGER_WORKER=off, an in-process worker. `registry` lets a deployment add handlers.
+ */
+export async function startServer(env: WebhooksEnv, options: { registry?: EventRegistry; log?: (message: string, error?: unknown) => void } = {}): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const db = await openDatabase(env);
+  await migrate(db.pool);
+  const queue = await startQueue(db.pool, { retry: { retryLimit: env.LEDGER_RETRY_LIMIT, retryDelaySeconds: env.LEDGER_RETRY_DELAY_SECONDS } });
+  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? 'sk_test_webhook_verification_only', {
+    ...(env.STRIPE_API_BASE ? (() => { const u = new URL(env.STRIPE_API_BASE); return { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') as 'http' | 'https' }; })() : {}),
+  });
+  const fetchObject = env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeFetcher(stripe) : undefined;
+  const worker =
+    env.LEDGER_WORKER === 'on'
+      ? startWorker({
+          pool: db.pool,
+          queue,
+          registry: options.registry ?? defaultEventRegistry(),
+          concurrency: env.LEDGER_WORKER_CONCURRENCY,
+          ...(fetchObject ? { fetchObject } : {}),
+          onError: (eventId, error, dead) => log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
+        })
+      : null;
+  const app = createApp({ pool: db.pool, stripe, webhookSecrets: (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean), log });
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+  return {
+    url: `http://${env.HOST}:${port}`,
+    port,
+    db,
+    queue,
+    worker,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker?.stop();
+      await queue.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import type pg from 'pg';
+import type Stripe from 'stripe';
+import { LedgerError, type LedgerErrorCode } from '../errors.ts';
+import { inboxStats, type InboxStats, receiveEvent } from '../store/inbox.ts';
+import { parseEvent } from '../stripe/parse.ts';
+
+/**
+ * The framework-neutral Stripe webhook endpoint: a `(Request) => Promise<Response>` function that
+ * mounts in Hono, Next.js route handlers, or anything speaking the Fetch API.
+ *
+ * - verifies the signature on the raw body against each configured secret (rotation) with a
+ *   300 s tolerance, before anything is parsed or written;
+ * - inserts the event into the inbox and enqueues its job in one transaction, and answers 200
+ *   only after that commit (a duplicate answers 200 too);
+ * - bad / missing signature, stale timestamp or malformed JSON: 400, nothing written;
+ * - body over 1 MB: 413; database unavailable: 503, so Stripe retries.
+ */
+export interface StripeWebhookOptions {
+  pool: pg.Pool;
+  /** The Stripe SDK client; only its `webhooks` helpers are used (no API calls). */
+  stripe: Pick<Stripe, 'webhooks'>;
+  /** Signing secrets (whsec_...); several while rotating. */
+  secrets: string[];
+  toleranceSeconds?: number;
+  maxBodyBytes?: number;
+  queueSchema?: string;
+  /** Called for failures worth logging (database errors); never with secrets. */
+  onError?: (error: unknown) => void;
+}
+
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** One code -> HTTP status table for the package's errors. */
+export const httpStatusFor: Record<LedgerErrorCode, number> = {
+  invalid_signature: 400,
+  invalid_payload: 400,
+  payload_too_large: 413,
+  unsupported_object: 422,
+  not_found: 404,
+  invalid_state: 409,
+  database_unavailable: 503,
+  queue_unavailable: 503,
+  handler_failed: 500,
+};
+
+export function errorResponse(error: LedgerError): Response {
+  return Response.json({ error: { code: error.code, message: error.message } }, { status: httpStatusFor[error.code] });
+}
+
+async function readLimited(request: Request, limit: number): Promise<string | null> {
+  const declared = Number(request.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createStripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
+  const tolerance = options.toleranceSeconds ?? 300;
+  const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  const secrets = options.secrets.filter((s) => s.length > 0);
+  return async (request) => {
+    if (request.method !== 'POST') return errorResponse(new LedgerError('invalid_payload', 'Use POST'));
+    const body = await readLimited(request, limit);
+    if (body === null) return errorResponse(new LedgerError('payload_too_large', `Body exceeds ${limit} bytes`));
+    const signature = request.headers.get('stripe-signature');
+    if (!signature) return errorResponse(new LedgerError('invalid_signature', 'Missing Stripe-Signature header'));
+    if (secrets.length === 0) return errorResponse(new LedgerError('invalid_signature', 'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)'));
+    let verified: unknown;
+    let reason = 'No signature matches any configured secret';
+    for (const secret of secrets) {
+      try {
+        verified = await options.stripe.webhooks.constructEventAsync(body, signature, secret, tolerance);
+        break;
+      } catch (error) {
+        const e = error as Error & { type?: string };
+        if (e instanceof SyntaxError) return errorResponse(new LedgerError('invalid_payload', 'Body is not valid JSON'));
+        if (/tolerance/i.test(e.message)) reason = 'Timestamp outside the 300 s tolerance';
+        else if (/Unable to extract/i.test(e.message)) reason = 'Malformed Stripe-Signature header';
+      }
+    }
+    if (verified === undefined) return errorResponse(new LedgerError('invalid_signature', reason));
+    const parsed = parseEvent(verified);
+    if (!parsed.ok) return errorResponse(parsed.error);
+    try {
+      const { inserted } = await receiveEvent(options.pool, parsed.value, body, options.queueSchema ? { queueSchema: options.queueSchema } : {});
+      return Response.json({ received: true, id: parsed.value.id, duplicate: !inserted }, { status: 200 });
+    } catch (error) {
+      options.onError?.(error);
+      return errorResponse(new LedgerError('database_unavailable', 'The event could not be stored; retry later', { cause: error }));
+    }
+  };
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  db: 'up' | 'down';
+  queue: Pick<InboxStats, 'pending' | 'processing' | 'failed' | 'dead' | 'oldestPendingAgeSeconds'> | null;
+}
+
+/** `GET /healthz` body: database reachability and queue depth; 503 when the database is down. */
+export async function healthCheck(pool: pg.Pool, options: { asOf?: Date; queueSchema?: string } = {}): Promise<{ status: number; body: Health }> {
+  try {
+    const s = await inboxStats(pool, options);
+    const queue = { pending: s.pending, processing: s.processing, failed: s.failed, dead: s.dead, oldestPendingAgeSeconds: s.oldestPendingAgeSeconds };
+    return { status: 200, body: { status: s.dead > 0 ? 'degraded' : 'ok', db: 'up', queue } };
+  } catch {
+    return { status: 503, body: { status: 'degraded', db: 'down', queue: null } };
+  }
+}
