@@ -8,8 +8,24 @@ export {
   usageLine,
   writeNarrative,
 } from './anthropic.ts';
+export {
+  type CollectOptions,
+  type CollectResult,
+  collectedMetricChoices,
+  collectSnapshot,
+  defaultFunnel,
+  notYetQueryable,
+} from './collect/collect.ts';
 export { InsightsError, type InsightsErrorCode, type InsightsFailure, type Result } from './errors.ts';
 export { formatChange, formatMoney, formatPercent, formatValue, type Unit } from './format.ts';
+export {
+  type GenerateOptions,
+  generateGrowthReport,
+  generateInsightsReport,
+  type ReportFormat,
+  renderGrowthReport,
+  renderInsightsReport,
+} from './generate.ts';
 export { narrativeFromRules } from './narrative/fallback.ts';
 export { defaultPricing, estimateCostUsd, type ModelPrice } from './narrative/pricing.ts';
 export {
@@ -20,8 +36,15 @@ export {
   scrub,
 } from './narrative/prompt.ts';
 export { type Narrative, narrativeJsonSchema, narrativeSchema } from './narrative/schema.ts';
-export { fixtureCurrent, fixturePrevious } from './report/fixture.ts';
 export { renderHtml } from './report/html.ts';
+export {
+  buildInsightsReport,
+  type InsightsReport,
+  insightsReportSchema,
+  renderInsightsHtml,
+  renderInsightsJson,
+  renderInsightsMarkdown,
+} from './report/insights.ts';
 export { renderMarkdown } from './report/markdown.ts';
 export {
   type BuildReportInput,

@@ -1,7 +1,9 @@
 import type { CommandModule } from '../program.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
+import { growthCommand } from './growth.ts';
+import { insightsCommand } from './insights.ts';
 import { migrateCommand } from './migrate.ts';
 
 /** Every command of org-reports; each module registers its own subcommands. */
-export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand];
+export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand];

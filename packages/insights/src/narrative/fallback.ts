@@ -1,4 +1,4 @@
-import type { RuleOutcome } from '../rules/engine.ts';
+import { type RuleOutcome, ruleIds } from '../rules/engine.ts';
 import type { Narrative } from './schema.ts';
 
 /** The narrative written from rule findings alone: used without an API key or when the LLM fails. Pure. */
@@ -6,10 +6,18 @@ export function narrativeFromRules(outcome: RuleOutcome): Narrative {
   const problems = outcome.findings.filter((f) => f.severity === 'critical' || f.severity === 'warning');
   const good = outcome.findings.filter((f) => f.severity === 'positive' || f.severity === 'info');
   const top = problems[0] ?? good[0];
-  const headline = top ? top.title : 'No rule fired: the figures are within every threshold.';
+  const ranNone =
+    outcome.findings.length === 0 && outcome.skipped.length > 0 && outcome.skipped.length >= ruleIds.length;
+  const headline = top
+    ? top.title
+    : ranNone
+      ? 'Not enough data to evaluate the rules for this period.'
+      : 'No rule fired: the figures are within every threshold.';
   const summary =
     outcome.findings.length === 0
-      ? 'No rule fired for this period.'
+      ? ranNone
+        ? 'No rule had the data it needs.'
+        : 'No rule fired for this period.'
       : `${problems.length} issue${problems.length === 1 ? '' : 's'} (${problems.filter((f) => f.severity === 'critical').length} critical) and ${good.length} notable change${good.length === 1 ? '' : 's'}.`;
   const seen = new Set<string>();
   const recommendations: Narrative['recommendations'] = [];

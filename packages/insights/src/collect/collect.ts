@@ -1,0 +1,227 @@
+import { inboxStats } from '@org/billing-ledger';
+import type { Pool } from '@org/db';
+import {
+  activationRate,
+  activeUsers,
+  activeUsersSeries,
+  coreActionSuccessRate,
+  enrichmentCoreAction,
+  featureUsage,
+  funnel,
+  stickiness,
+  userCounts,
+} from '@org/metrics';
+import type { MetricChoice } from '../report/model.ts';
+import type { MetricsSnapshot, Period } from '../snapshot.ts';
+
+/**
+ * Fills a MetricsSnapshot from the query functions of the domain packages. Nothing is computed
+ * here: each figure is read from the package that owns it (METRICS.md), and a figure without a
+ * query function in this installation stays absent and is listed in `unavailable`.
+ */
+export interface CollectOptions {
+  /** Reporting currency (lower-case ISO code). */
+  currency: string;
+  /** Narrow product metrics to one app (default: all apps). */
+  app?: string | undefined;
+  /** The conversion funnel: signup -> core action -> payment (event names). */
+  funnel?: { signup: string; coreAction: string; payment: string } | undefined;
+  /** The core action's completed/failed events, for its success rate. */
+  coreAction?: { completed: string; failed: string } | undefined;
+  /** Activation event (default: the core action's completed event). */
+  activationEvent?: string | undefined;
+  /** Event category counted as feature usage (default `feature`). */
+  featureCategory?: string | undefined;
+  /** Funnel conversion window in days (default 14). */
+  funnelWindowDays?: number | undefined;
+  /** Read the webhook inbox (its state now, not at `period.end`): true for the current period only. */
+  includeInbox?: boolean | undefined;
+}
+
+export interface CollectResult {
+  snapshot: MetricsSnapshot;
+  unavailable: string[];
+}
+
+export const defaultFunnel = {
+  signup: 'user_signed_up',
+  coreAction: enrichmentCoreAction.completed,
+  payment: 'checkout_completed',
+};
+
+/** Figures no package exposes a query for yet; reported, never computed here. */
+export const notYetQueryable: string[] = [
+  'Revenue: MRR, ARR, active subscriptions, paying customers, ARPA, MRR movements, cash, refunds and churn rates (no revenue query function exported by @org/billing-ledger yet)',
+  'Ledger health: failed payments (no query function exported by @org/billing-ledger yet)',
+];
+
+const MISSING_RELATION = new Set(['42P01', '42883', '3F000']);
+
+/** Runs a source; a missing table or function (package not migrated) becomes an "unavailable" note. */
+async function optional<T>(
+  label: string,
+  unavailable: string[],
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code && MISSING_RELATION.has(code)) {
+      unavailable.push(`${label} (its tables are not migrated: ${(error as Error).message})`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+export async function collectSnapshot(
+  pool: Pool,
+  period: Period,
+  options: CollectOptions,
+): Promise<CollectResult> {
+  const unavailable: string[] = [...notYetQueryable];
+  const days = Math.round((period.end.getTime() - period.start.getTime()) / DAY_MS);
+  const scope = { app: options.app, from: period.start, to: period.end };
+  const steps = options.funnel ?? defaultFunnel;
+  const core = options.coreAction ?? {
+    completed: enrichmentCoreAction.completed,
+    failed: enrichmentCoreAction.failed,
+  };
+
+  const [active, stick, series, counts, activation, success, features, funnelSteps, inbox] =
+    await Promise.all([
+      optional('Engagement: DAU/WAU/MAU', unavailable, () =>
+        activeUsers(pool, { app: options.app, asOf: period.end }),
+      ),
+      optional('Engagement: stickiness', unavailable, () =>
+        stickiness(pool, { app: options.app, asOf: period.end }),
+      ),
+      optional('Engagement: DAU series', unavailable, () => activeUsersSeries(pool, scope)),
+      optional('Users: total and new', unavailable, () => userCounts(pool, scope)),
+      optional('Users: activation rate', unavailable, () =>
+        activationRate(pool, {
+          ...scope,
+          activation: { event: options.activationEvent ?? core.completed },
+          asOf: period.end,
+        }),
+      ),
+      optional('Product: core action success rate', unavailable, () =>
+        coreActionSuccessRate(pool, { ...scope, ...core }),
+      ),
+      optional('Product: feature usage', unavailable, () =>
+        featureUsage(pool, {
+          ...scope,
+          ...(options.featureCategory ? { category: options.featureCategory } : {}),
+        }),
+      ),
+      optional('Conversion funnel', unavailable, () =>
+        funnel(pool, {
+          ...scope,
+          steps: [steps.signup, steps.coreAction, steps.payment],
+          windowDays: options.funnelWindowDays ?? 14,
+          asOf: period.end,
+        }),
+      ),
+      options.includeInbox
+        ? optional('Ledger health: webhook inbox', unavailable, () => inboxStats(pool, { asOf: period.end }))
+        : undefined,
+    ]);
+
+  // "Active users" of the period is the distinct-user count @org/metrics defines for that length.
+  const periodActive = days === 7 ? active?.wau : days === 30 ? active?.mau : undefined;
+  if (active && periodActive === undefined)
+    unavailable.push(`Users: distinct active users over ${days} days (@org/metrics counts 7 and 30 days)`);
+
+  const snapshot: MetricsSnapshot = {
+    period: { start: period.start.toISOString(), end: period.end.toISOString() },
+    currency: options.currency,
+  };
+  if (counts || activation || periodActive !== undefined) {
+    snapshot.users = {
+      ...(counts ? { total: counts.total, new: counts.new } : {}),
+      ...(periodActive !== undefined ? { active: periodActive } : {}),
+      ...(activation?.rate != null ? { activationRate: activation.rate } : {}),
+    };
+  }
+  if (active || stick || series) {
+    snapshot.engagement = {
+      ...(active ? { dau: active.dau, wau: active.wau, mau: active.mau } : {}),
+      ...(stick?.dauOverMau != null ? { stickiness: stick.dauOverMau } : {}),
+      ...(stick?.dauOverWau != null ? { dauOverWau: stick.dauOverWau } : {}),
+      ...(series?.length ? { dauSeries: series.map((d) => ({ date: d.day, value: d.dau })) } : {}),
+    };
+  }
+  if (success || features) {
+    snapshot.product = {
+      ...(features
+        ? { features: features.map((f) => ({ feature: f.name, users: f.users, events: f.events })) }
+        : {}),
+      ...(success
+        ? {
+            coreAction: {
+              name: core.completed,
+              attempts: success.completed + success.failed,
+              successes: success.completed,
+              ...(success.rate !== null ? { successRate: success.rate } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+  if (funnelSteps) {
+    const [, toCore, toPayment] = funnelSteps;
+    snapshot.funnel = {
+      windowDays: options.funnelWindowDays ?? 14,
+      steps: funnelSteps.map((s, i) => ({
+        name: s.name,
+        users: s.users,
+        ...(i > 0 && s.conversionFromPrevious !== null
+          ? { conversionFromPrevious: s.conversionFromPrevious }
+          : {}),
+        ...(s.medianSecondsFromPrevious !== null
+          ? { medianSecondsFromPrevious: s.medianSecondsFromPrevious }
+          : {}),
+      })),
+      ...(toCore?.conversionFromPrevious != null
+        ? { signupToCoreAction: toCore.conversionFromPrevious }
+        : {}),
+      ...(toPayment?.conversionFromPrevious != null
+        ? { coreActionToPayment: toPayment.conversionFromPrevious }
+        : {}),
+    };
+  }
+  if (inbox) {
+    snapshot.ledger = {
+      deadWebhooks: inbox.dead,
+      pendingWebhooks: inbox.pending + inbox.failed,
+      ...(inbox.oldestPendingAgeSeconds !== null
+        ? { oldestPendingAgeSeconds: inbox.oldestPendingAgeSeconds }
+        : {}),
+    };
+  }
+  return { snapshot, unavailable };
+}
+
+/** The metric choices a collected report used, for the report's "choices" block. */
+export function collectedMetricChoices(options: CollectOptions, base: MetricChoice[]): MetricChoice[] {
+  const steps = options.funnel ?? defaultFunnel;
+  const core = options.coreAction ?? {
+    completed: enrichmentCoreAction.completed,
+    failed: enrichmentCoreAction.failed,
+  };
+  const replace: Record<string, string> = {
+    Activation: `\`${options.activationEvent ?? core.completed}\` within 7 days of signup`,
+    Funnel: `\`${steps.signup}\` -> \`${steps.coreAction}\` -> \`${steps.payment}\`, ${options.funnelWindowDays ?? 14}-day conversion window from step 1`,
+  };
+  return [
+    ...base.map((c) => (replace[c.name] ? { name: c.name, value: replace[c.name]! } : c)),
+    { name: 'Core action', value: `\`${core.completed}\` vs \`${core.failed}\`` },
+    { name: 'Feature usage', value: `events of category \`${options.featureCategory ?? 'feature'}\`` },
+    { name: 'Currency', value: options.currency.toUpperCase() },
+    { name: 'Scope', value: options.app ? `app \`${options.app}\`` : 'all apps' },
+    { name: 'Webhook inbox', value: 'state when the report ran (current period only)' },
+  ];
+}

@@ -1,0 +1,124 @@
+import type { Pool } from '@org/db';
+import {
+  type NarrativeOptions,
+  type NarrativeResult,
+  narrativeSourceLine,
+  writeNarrative,
+} from './anthropic.ts';
+import { type CollectOptions, collectedMetricChoices, collectSnapshot } from './collect/collect.ts';
+import { renderHtml } from './report/html.ts';
+import {
+  buildInsightsReport,
+  type InsightsReport,
+  renderInsightsHtml,
+  renderInsightsJson,
+  renderInsightsMarkdown,
+} from './report/insights.ts';
+import { renderMarkdown } from './report/markdown.ts';
+import { buildGrowthReport, defaultMetricChoices, type GrowthReport, renderJson } from './report/model.ts';
+import { evaluateRules } from './rules/engine.ts';
+import { parseThresholds, type ThresholdsInput } from './rules/thresholds.ts';
+import { periodsEndingAt } from './snapshot.ts';
+
+/** Orchestration for the CLI and the demo: collect -> rules -> narrative -> report model. */
+export interface GenerateOptions {
+  /** End of the current period (exclusive). */
+  asOf: Date;
+  mrrGoal: number;
+  thresholds?: ThresholdsInput | undefined;
+  collect: CollectOptions;
+  /** Set `apiKey` to enable the LLM narrative. */
+  narrative?: NarrativeOptions | undefined;
+  onProgress?: ((step: string) => void) | undefined;
+}
+
+export type ReportFormat = 'md' | 'html' | 'json';
+
+export async function generateGrowthReport(
+  pool: Pool,
+  options: GenerateOptions & { days: number },
+): Promise<GrowthReport> {
+  const { current, previous } = periodsEndingAt(options.asOf, options.days);
+  const thresholds = parseThresholds({ ...options.thresholds, mrrGoal: options.mrrGoal });
+  options.onProgress?.('current period');
+  const now = await collectSnapshot(pool, current, { ...options.collect, includeInbox: true });
+  options.onProgress?.('previous period');
+  const before = await collectSnapshot(pool, previous, { ...options.collect, includeInbox: false });
+  const outcome = evaluateRules(now.snapshot, before.snapshot, thresholds);
+  options.onProgress?.('narrative');
+  const narrative = await writeNarrative(
+    {
+      current: now.snapshot,
+      previous: before.snapshot,
+      outcome,
+      context: { periodDays: options.days, mrrGoal: options.mrrGoal },
+    },
+    options.narrative ?? {},
+  );
+  return buildGrowthReport({
+    asOf: options.asOf,
+    periodDays: options.days,
+    current: now.snapshot,
+    previous: before.snapshot,
+    outcome,
+    narrative,
+    sourceLine: narrativeSourceLine(narrative),
+    mrrGoal: options.mrrGoal,
+    metricChoices: collectedMetricChoices(options.collect, defaultMetricChoices),
+    unavailable: [...new Set(now.unavailable)],
+  });
+}
+
+export async function generateInsightsReport(
+  pool: Pool,
+  options: GenerateOptions & { weeks: number },
+): Promise<InsightsReport> {
+  const snapshots = [];
+  let unavailable: string[] = [];
+  // weeks + 1 snapshots: the extra, oldest one is the baseline of the first week's changes.
+  for (let i = options.weeks; i >= 0; i--) {
+    const end = new Date(options.asOf.getTime() - i * 7 * 86_400_000);
+    options.onProgress?.(`week ending ${end.toISOString().slice(0, 10)}`);
+    const { current } = periodsEndingAt(end, 7);
+    const r = await collectSnapshot(pool, current, { ...options.collect, includeInbox: i === 0 });
+    snapshots.push(r.snapshot);
+    if (i === 0) unavailable = r.unavailable;
+  }
+  const latest = snapshots.at(-1)!;
+  const previous = snapshots.at(-2);
+  const outcome = evaluateRules(
+    latest,
+    previous,
+    parseThresholds({ ...options.thresholds, mrrGoal: options.mrrGoal }),
+  );
+  options.onProgress?.('narrative');
+  const narrative: NarrativeResult = await writeNarrative(
+    { current: latest, previous, outcome, context: { weeks: options.weeks, mrrGoal: options.mrrGoal } },
+    options.narrative ?? {},
+  );
+  return buildInsightsReport({
+    asOf: options.asOf,
+    weeks: snapshots.slice(1),
+    outcome,
+    narrative,
+    sourceLine: narrativeSourceLine(narrative),
+    metricChoices: collectedMetricChoices(options.collect, defaultMetricChoices),
+    unavailable,
+  });
+}
+
+export function renderGrowthReport(report: GrowthReport, format: ReportFormat): string {
+  return format === 'md'
+    ? renderMarkdown(report)
+    : format === 'html'
+      ? renderHtml(report)
+      : renderJson(report);
+}
+
+export function renderInsightsReport(report: InsightsReport, format: ReportFormat): string {
+  return format === 'md'
+    ? renderInsightsMarkdown(report)
+    : format === 'html'
+      ? renderInsightsHtml(report)
+      : renderInsightsJson(report);
+}
