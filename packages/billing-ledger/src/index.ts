@@ -92,6 +92,7 @@ export { type CheckoutError, type CheckoutOptions, type CheckoutRequest, type Ch
 export {
   createRateLimiter,
   createStripeApi,
+  createStripeClient,
   defaultRateFor,
   listPages,
   type Page,
@@ -103,3 +104,22 @@ export {
 export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
 export { type Notifier, slackNotifier } from './usage/slack.ts';
 export { dayRange, type ReconcileOptions, type ReconciliationRun, reconcileUsage, recordUsage, type UsageDeduction } from './usage/reconcile.ts';
+export {
+  cashBetween,
+  type MovementsPoint,
+  movementsBetween,
+  movementsSeries,
+  mrrAt,
+  type MrrPoint,
+  mrrSeries,
+  type PaymentRow,
+  type RangeQuery,
+  type RefundRow,
+  type RevenueSummary,
+  recentPayments,
+  recentRefunds,
+  revenueSummary,
+  type SeriesInterval,
+  type TopCustomer,
+  topCustomers,
+} from './store/revenue.ts';
