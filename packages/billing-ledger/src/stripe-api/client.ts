@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 
 /**
  * The Stripe REST adapter of the wallet, audit, recovery and backfill code: rate-limited calls
@@ -43,6 +43,23 @@ export const realClock = {
   now: () => performance.now(),
   sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
 };
+
+/**
+ * A Stripe SDK client for a key, optionally pointed at another API base (a local Stripe-compatible
+ * server: `http://127.0.0.1:12111`). SDK-level retries are off; `createStripeApi` does the retrying.
+ */
+export function createStripeClient(apiKey: string, apiBase?: string): Stripe {
+  if (!apiBase) return new Stripe(apiKey, { maxNetworkRetries: 0 });
+  const u = new URL(apiBase);
+  const protocol = u.protocol === 'http:' ? 'http' : 'https';
+  return new Stripe(apiKey, {
+    host: u.hostname,
+    port: Number(u.port || (protocol === 'http' ? 80 : 443)),
+    protocol,
+    maxNetworkRetries: 0,
+    telemetry: false,
+  });
+}
 
 /** Stripe's documented rate limits: 100 req/s live and 25 in test mode; we stay under both. */
 export const defaultRateFor = (apiKey: string | undefined) =>
