@@ -1,10 +1,22 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  defaultEventRegistry,
+  getEvent,
+  inboxStats,
+  type LedgerQueue,
+  startQueue,
+  startWorker,
+  type Worker,
+} from '@org/billing-ledger';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCount, formatPercent } from '../src/lib/format.ts';
 import { appDir, buildApp, chromiumArgs, type RunningApp, startApp } from './harness.ts';
+import { SEED_END, seedProductEvents, seedStripeEvents } from './seed.ts';
 
 const PASSWORD = 'e2e-admin-password-1234';
 const shots = path.join(appDir, 'test-results');
@@ -14,12 +26,21 @@ let app: RunningApp;
 let browser: Browser;
 let page: Page;
 let dataDir: string;
+let dead: string[] = [];
+const END = SEED_END.toISOString().slice(0, 10); // 2026-05-01
+const at = (days: number) => ({ from: new Date(SEED_END.getTime() - days * 86_400_000), to: SEED_END });
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'org-admin-e2e-'));
   db = await createTestDatabase();
-  await buildApp();
+  // Seeded through the packages' own paths: the metrics tracker, the ledger inbox and worker.
+  const [, stripe] = await Promise.all([
+    seedProductEvents(db.pool, { users: 150, seed: 7 }),
+    seedStripeEvents(db.pool, { customers: 60, seed: 7, deadCount: 2 }),
+    buildApp(),
+  ]);
+  dead = stripe.dead;
   app = await startApp({
     DATABASE_URL: db.url,
     ORG_DATA_DIR: dataDir,
@@ -36,6 +57,24 @@ afterAll(async () => {
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+async function text(testId: string): Promise<string> {
+  return ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
+}
+
+/** The first column (row headers) and cells of a data table, as text. */
+async function tableRows(testId: string): Promise<string[][]> {
+  return page
+    .getByTestId(testId)
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll('th,td')).map((c) => (c.textContent ?? '').trim())),
+    );
+}
+
+async function shot(name: string) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
 
 async function signIn(password = PASSWORD) {
   await page.goto(`${app.url}/login`);
@@ -74,5 +113,107 @@ describe('admin dashboard in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await signIn();
     await page.waitForURL(`${app.url}/`);
+  });
+
+  it('engagement: the same figures as @org/metrics for the period, and the selector changes them', async () => {
+    const expected = async (days: number) => {
+      const range = at(days);
+      const [series, stick, features, top, steps] = await Promise.all([
+        activeUsersSeries(db.pool, range),
+        stickiness(db.pool, { asOf: SEED_END }),
+        featureUsage(db.pool, range),
+        topUsers(db.pool, { ...range, limit: 10 }),
+        funnel(db.pool, {
+          ...range,
+          steps: ['user_signed_up', 'enrichment_completed', 'checkout_completed'],
+          windowDays: 14,
+          asOf: SEED_END,
+        }),
+      ]);
+      return { series, stick, features, top, steps };
+    };
+    const seen: string[][][] = [];
+    for (const days of [30, 90]) {
+      const want = await expected(days);
+      await page.goto(`${app.url}/engagement?days=${days}&to=${END}`);
+      expect(await text('kpi-mau-value')).toBe(formatCount(want.stick.mau));
+      expect(await text('kpi-wau-value')).toBe(formatCount(want.stick.wau));
+      expect(await text('kpi-dau-value')).toBe(formatCount(want.stick.dau));
+      expect(await text('kpi-stickiness-value')).toBe(formatPercent(want.stick.dauOverMau));
+      const active = await tableRows('table-active-users');
+      expect(active).toEqual(want.series.map((d) => [d.day, String(d.dau), String(d.wau), String(d.mau)]));
+      expect(active.length).toBe(days);
+      const features = await tableRows('table-feature-usage');
+      expect(features).toEqual(
+        want.features.map((f) => [f.name, formatCount(f.events), formatCount(f.users)]),
+      );
+      expect((await tableRows('table-top-users')).map((r) => r[0])).toEqual(want.top.map((u) => u.userId));
+      expect((await tableRows('table-funnel')).map((r) => r[1])).toEqual(
+        want.steps.map((s) => String(s.users)),
+      );
+      expect(want.steps[0]!.users).toBeGreaterThan(0);
+      seen.push(features);
+      await shot(`engagement-${days}d`);
+    }
+    expect(seen[0]).not.toEqual(seen[1]);
+
+    // The selector's links and custom form drive the URL.
+    await page.goto(`${app.url}/engagement?days=30&to=${END}`);
+    await page.getByTestId('period-7').click();
+    await page.waitForURL(/days=7/);
+    expect(await text('period-range')).not.toBe('');
+    await page.goto(`${app.url}/engagement?days=30&to=${END}`);
+    await page.fill('input[name=from]', '2026-02-01');
+    await page.fill('input[name=to]', '2026-03-01');
+    await page.click('form.period-custom button');
+    await page.waitForURL(/from=2026-02-01/);
+    expect(await tableRows('table-active-users')).toHaveLength(28);
+  });
+
+  it('ledger health: inbox by status, dead events with their error, replay makes one processed', async () => {
+    const stats = await inboxStats(db.pool);
+    await page.goto(`${app.url}/ledger?days=30&to=${END}`);
+    expect(await text('inbox-processed-value')).toBe(formatCount(stats.processed));
+    expect(await text('inbox-dead-value')).toBe(formatCount(stats.dead));
+    expect(stats.dead).toBe(2);
+    const deadRows = await tableRows('table-dead');
+    expect(deadRows.map((r) => r[0]).sort()).toEqual([...dead].sort());
+    expect(deadRows[0]![3]).toContain('simulated handler failure');
+    await shot('ledger');
+
+    // Filters
+    await page.goto(`${app.url}/ledger?days=30&to=${END}&status=dead`);
+    expect((await tableRows('table-inbox')).every((r) => r[2] === 'dead')).toBe(true);
+
+    // Replay with a real worker consuming the queue.
+    let queue: LedgerQueue | undefined;
+    let worker: Worker | undefined;
+    try {
+      queue = await startQueue(db.pool);
+      worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), idleMs: 50 });
+      const id = dead[0]!;
+      await page.getByTestId(`replay-${id}`).click();
+      await page.waitForURL(/replayed=/);
+      expect(await text('replayed')).toContain(id);
+      for (let i = 0; i < 200 && (await getEvent(db.pool, id))?.status !== 'processed'; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect((await getEvent(db.pool, id))?.status).toBe('processed');
+      await page.goto(`${app.url}/ledger?days=30&to=${END}`);
+      expect(await text('inbox-dead-value')).toBe('1');
+      expect((await tableRows('table-dead')).map((r) => r[0])).not.toContain(id);
+      await page.goto(`${app.url}/ledger?days=30&to=${END}&status=processed&type=invoice.paid`);
+      expect((await tableRows('table-inbox')).map((r) => r[0])).toContain(id);
+    } finally {
+      await worker?.stop();
+      await queue?.stop();
+    }
+  });
+
+  it('refuses a replay server action without a session', async () => {
+    const ctx = await browser.newContext();
+    const anon = await ctx.newPage();
+    await anon.goto(`${app.url}/ledger`);
+    expect(new URL(anon.url()).pathname).toBe('/login');
+    await ctx.close();
   });
 });

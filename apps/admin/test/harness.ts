@@ -59,6 +59,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       NEXT_TELEMETRY_DISABLED: '1',
+      NODE_ENV: 'production',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
