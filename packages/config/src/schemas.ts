@@ -63,6 +63,24 @@ export const notifications = {
     .describe('Email provider for lifecycle events'),
   KIT_API_KEY: z.string().min(1).optional().describe('Kit (ConvertKit) v4 API key'),
   LOOPS_API_KEY: z.string().min(1).optional().describe('Loops API key'),
+  KIT_API_BASE_URL: z
+    .url()
+    .optional()
+    .describe('Kit API base URL (default https://api.kit.com; tests and proxies)'),
+  LOOPS_API_BASE_URL: z
+    .url()
+    .optional()
+    .describe('Loops API base URL (default https://app.loops.so; tests and proxies)'),
+  KIT_TAG_IDS: z
+    .string()
+    .regex(/^([a-z_]+=\d+)(,[a-z_]+=\d+)*$/, 'must look like at_risk=175,dormant=176')
+    .optional()
+    .describe('Kit tag id applied per lifecycle stage, e.g. at_risk=175,dormant=176'),
+  METRICS_APP: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/)
+    .default('demo')
+    .describe('App name whose product events lifecycle and KPI commands read by default'),
 };
 
 export const reporting = {
