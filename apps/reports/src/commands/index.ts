@@ -1,14 +1,14 @@
 import type { CommandModule } from '../program.ts';
-import { cohortsCommand } from './cohorts.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { growthCommand } from './growth.ts';
 import { insightsCommand } from './insights.ts';
-import { kpisCommand } from './kpis.ts';
-import { lifecycleCommand } from './lifecycle.ts';
 import { migrateCommand } from './migrate.ts';
 import { reconcileCommand } from './reconcile.ts';
+import { revenueCommand } from './revenue.ts';
 import { walletsCommand } from './wallets.ts';
+import { webhooksCommand } from './webhooks.ts';
+import { workerCommand } from './worker.ts';
 
 /** Every command of org-reports; each module registers its own subcommands. */
-export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand, reconcileCommand, walletsCommand, cohortsCommand, lifecycleCommand, kpisCommand];
+export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand, reconcileCommand, walletsCommand, revenueCommand, webhooksCommand, workerCommand];

@@ -1,0 +1,83 @@
+import { type RevenueSummary, revenueSummary } from '@org/billing-ledger';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { colour, table } from '../output.ts';
+import { type CommandModule, jsonOption } from '../program.ts';
+
+/** Parses YYYY-MM-DD (UTC midnight) or a full ISO timestamp. */
+export function parseInstant(value: string, flag: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new CliError(
+      `${flag} must be a date like 2026-01-31 or an ISO timestamp, not "${value}"`,
+      ExitCode.usage,
+    );
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && d.toISOString().slice(0, 10) !== value)
+    throw new CliError(`${flag} is not a calendar date: "${value}"`, ExitCode.usage);
+  return d;
+}
+
+export const money = (minor: number | null, currency: string) =>
+  minor === null
+    ? 'n/a'
+    : `${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency.toUpperCase()}`;
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+export function formatRevenue(s: RevenueSummary): string {
+  const m = (x: number | null) => money(x, s.currency);
+  const rows: (string | number)[][] = [
+    ['MRR', m(s.mrr), `from ${m(s.mrrStart)}`],
+    ['ARR', m(s.arr), ''],
+    ['Paying customers', s.payingCustomers, `from ${s.payingCustomersStart}`],
+    ['ARPA', m(s.arpa), ''],
+    ['New', m(s.movements.new), `${s.newCustomers} customers`],
+    ['Reactivation', m(s.movements.reactivation), `${s.reactivatedCustomers} customers`],
+    ['Expansion', m(s.movements.expansion), ''],
+    ['Contraction', m(-s.movements.contraction), ''],
+    ['Churn', m(-s.movements.churn), `${s.churnedCustomers} customers`],
+    ['Net new MRR', m(s.movements.net), ''],
+    ['Customer churn rate', pct(s.customerChurnRate), ''],
+    ['Gross MRR churn', pct(s.grossMrrChurnRate), ''],
+    ['Net MRR churn', pct(s.netMrrChurnRate), ''],
+    ['Quick ratio', s.quickRatio === null ? 'n/a' : s.quickRatio.toFixed(2), ''],
+    ['LTV', m(s.ltv), ''],
+    ['NRR / GRR', `${pct(s.nrr)} / ${pct(s.grr)}`, ''],
+    ['Subscriptions', `${s.activeSubscriptions} active`, `${s.trialingSubscriptions} trialing`],
+    ['Failed payments', s.failedPayments, ''],
+    ['Cash collected', m(s.cash.collected), `${s.cash.payments} payments`],
+    ['Refunds', m(-s.cash.refunds), `${s.cash.refundCount} refunds`],
+    ['Net cash', m(s.cash.net), ''],
+  ];
+  return `${colour.bold('Revenue')} ${s.from.slice(0, 10)} .. ${s.to.slice(0, 10)} (MRR as of ${s.asOf})\n\n${table(rows)}`;
+}
+
+export const revenueCommand: CommandModule = {
+  register(program, action) {
+    program
+      .command('revenue')
+      .description(
+        'MRR, ARR, paying customers, MRR movements, churn, LTV, NRR and cash for [from, to) (MRR as of --to)',
+      )
+      .requiredOption('--from <date>', 'start of the period (inclusive), YYYY-MM-DD or ISO timestamp, UTC')
+      .requiredOption('--to <date>', 'end of the period (exclusive)')
+      .option('--currency <code>', 'ISO currency, lower case (default REPORTING_CURRENCY)')
+      .option('--as-of <date>', 'compute as of this instant (caps --to)')
+      .addOption(jsonOption())
+      .action(
+        action(async (ctx, flags: { from: string; to: string; currency?: string; asOf?: string }) => {
+          const from = parseInstant(flags.from, '--from');
+          const to = parseInstant(flags.to, '--to');
+          if (to <= from) throw new CliError('--to must be after --from', ExitCode.usage);
+          const currency = (flags.currency ?? ctx.env.REPORTING_CURRENCY).toLowerCase();
+          if (!/^[a-z]{3}$/.test(currency))
+            throw new CliError(
+              `--currency must be a 3-letter ISO code, not "${flags.currency}"`,
+              ExitCode.usage,
+            );
+          const asOf = flags.asOf ? parseInstant(flags.asOf, '--as-of') : undefined;
+          const db = await ctx.database();
+          const summary = await revenueSummary(db.pool, { from, to, currency, ...(asOf ? { asOf } : {}) });
+          ctx.out.result(summary, () => formatRevenue(summary));
+        }),
+      );
+  },
+};

@@ -1,0 +1,76 @@
+import { defaultEventRegistry, inboxStats, startQueue, startWorker } from '@org/billing-ledger';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { type CommandModule, jsonOption } from '../program.ts';
+
+const positiveInt = (value: string, flag: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive integer`, ExitCode.usage);
+  return n;
+};
+
+export const workerCommand: CommandModule = {
+  register(program, action) {
+    program
+      .command('worker')
+      .description(
+        'process Stripe events from the queue (runs until SIGINT/SIGTERM; several workers may run at once)',
+      )
+      .option('--concurrency <n>', 'parallel fetch loops', '2')
+      .option('--batch-size <n>', 'jobs per fetch', '25')
+      .option('--retry-limit <n>', 'retries before an event is dead', '5')
+      .option('--exit-when-drained', 'stop once no event is pending or retrying')
+      .addOption(jsonOption())
+      .action(
+        action(
+          async (
+            ctx,
+            flags: { concurrency: string; batchSize: string; retryLimit: string; exitWhenDrained?: boolean },
+          ) => {
+            const concurrency = positiveInt(flags.concurrency, '--concurrency');
+            const batchSize = positiveInt(flags.batchSize, '--batch-size');
+            const retryLimit = Number(flags.retryLimit);
+            if (!Number.isInteger(retryLimit) || retryLimit < 0)
+              throw new CliError('--retry-limit must be a non-negative integer', ExitCode.usage);
+            const db = await ctx.database();
+            const queue = await startQueue(db.pool, { retry: { retryLimit } });
+            const started = Date.now();
+            let failures = 0;
+            const worker = startWorker({
+              pool: db.pool,
+              queue,
+              registry: defaultEventRegistry(),
+              concurrency,
+              batchSize,
+              onError: (eventId, error, dead) => {
+                failures++;
+                ctx.out.note(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`);
+              },
+            });
+            ctx.out.note(`worker running (concurrency ${concurrency}, batch ${batchSize}); Ctrl-C to stop`);
+            await new Promise<void>((resolve) => {
+              const stop = () => resolve();
+              process.once('SIGINT', stop);
+              process.once('SIGTERM', stop);
+              if (flags.exitWhenDrained) {
+                const timer = setInterval(async () => {
+                  const s = await inboxStats(db.pool).catch(() => null);
+                  if (s && s.pending === 0 && s.failed === 0 && s.processing === 0) {
+                    clearInterval(timer);
+                    resolve();
+                  }
+                }, 250);
+              }
+            });
+            await worker.stop();
+            await queue.stop();
+            const stats = await inboxStats(db.pool);
+            ctx.out.result(
+              { processed: worker.processed, failures, seconds: (Date.now() - started) / 1000, stats },
+              () =>
+                `Worker stopped: ${worker.processed} events processed, ${failures} failed attempts; inbox has ${stats.pending} pending, ${stats.dead} dead.`,
+            );
+          },
+        ),
+      );
+  },
+};
