@@ -1,6 +1,7 @@
 import type { StripeWebhookOptions } from '@org/billing-ledger';
 import { Hono } from 'hono';
 import type { Pool } from '@org/db';
+import { eventsRoute } from './routes/events.ts';
 import { healthRoute } from './routes/health.ts';
 import { stripeRoute } from './routes/stripe.ts';
 
@@ -19,6 +20,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const routes: Hono[] = [
     healthRoute({ pool: deps.pool, ...(deps.queueSchema ? { queueSchema: deps.queueSchema } : {}) }),
+    eventsRoute({ pool: deps.pool, onError: (error) => deps.log?.('event ingest: could not store events', error) }),
     stripeRoute({
       pool: deps.pool,
       stripe: deps.stripe,
