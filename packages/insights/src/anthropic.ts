@@ -7,6 +7,8 @@ import { type Narrative, narrativeJsonSchema, narrativeSchema } from './narrativ
 
 /** Vendor adapter: the only file of the package that talks to Anthropic. */
 export interface NarrativeOptions {
+  /** false: never call the API (e.g. `--no-llm`); the narrative comes from the rules. */
+  enabled?: boolean | undefined;
   /** Without a key no request is made and the narrative comes from the rules. */
   apiKey?: string | undefined;
   model?: string | undefined;
@@ -110,6 +112,8 @@ export async function writeNarrative(
     fallback: failure,
     ...(usage ? { usage } : {}),
   });
+  if (options.enabled === false)
+    return fallback({ code: 'llm_disabled', message: 'the LLM narrative is turned off' });
   if (!options.apiKey) return fallback({ code: 'no_api_key', message: 'ANTHROPIC_API_KEY is not set' });
 
   const model = options.model ?? DEFAULT_MODEL;
@@ -179,8 +183,8 @@ export function usageLine(usage: LlmUsage): string {
 export function narrativeSourceLine(result: NarrativeResult): string {
   if (result.source === 'llm') return `Narrative by Claude (${usageLine(result.usage)}).`;
   const why =
-    result.fallback.code === 'no_api_key'
-      ? 'ANTHROPIC_API_KEY is not set'
+    result.fallback.code === 'no_api_key' || result.fallback.code === 'llm_disabled'
+      ? result.fallback.message
       : `the LLM call failed: ${result.fallback.message}`;
   return `Narrative from rule findings only (${why}).${result.usage ? ` LLM usage: ${usageLine(result.usage)}.` : ''}`;
 }

@@ -1,6 +1,7 @@
 /** The closed set of expected failures of @org/insights. */
 export type InsightsErrorCode =
   | 'no_api_key'
+  | 'llm_disabled'
   | 'timeout'
   | 'rate_limited'
   | 'overloaded'

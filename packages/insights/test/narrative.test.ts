@@ -3,7 +3,7 @@ import { narrativeSourceLine, writeNarrative } from '../src/anthropic.ts';
 import type { Narrative } from '../src/narrative/schema.ts';
 import { evaluateRules } from '../src/rules/engine.ts';
 import { type MetricsSnapshot, metricsSnapshotSchema } from '../src/snapshot.ts';
-import { type FakeAnthropic, startFakeAnthropic } from './fake-anthropic.ts';
+import { type FakeAnthropic, startFakeAnthropic } from '../src/testing/fake-anthropic.ts';
 
 const current = metricsSnapshotSchema.parse({
   period: { start: '2026-11-09T00:00:00.000Z', end: '2026-11-16T00:00:00.000Z' },

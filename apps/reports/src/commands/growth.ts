@@ -83,9 +83,12 @@ export function generateOptions(ctx: CommandContext, flags: ReportFlags): Genera
     asOf: parseAsOf(flags.asOf),
     mrrGoal: env.MRR_GOAL,
     collect: { currency: env.REPORTING_CURRENCY, app: flags.app, funnel: parseFunnel(flags.funnel) },
-    narrative: flags.llm
-      ? { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, baseURL: env.ANTHROPIC_BASE_URL }
-      : {},
+    narrative: {
+      enabled: flags.llm,
+      apiKey: env.ANTHROPIC_API_KEY,
+      model: env.ANTHROPIC_MODEL,
+      baseURL: env.ANTHROPIC_BASE_URL,
+    },
   };
 }
 
