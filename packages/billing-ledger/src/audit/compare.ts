@@ -202,7 +202,8 @@ export function totalsOf(
 ): Record<string, { count: number; amount: Record<string, number> }> {
   const out: Record<string, { count: number; amount: Record<string, number> }> = {};
   for (const r of records) {
-    const t = (out[r.kind] ??= { count: 0, amount: {} });
+    const t = out[r.kind] ?? { count: 0, amount: {} };
+    out[r.kind] = t;
     t.count++;
     if (r.amount !== null && r.currency && (r.kind === 'subscription' || moneyDone(r)))
       t.amount[r.currency] = (t.amount[r.currency] ?? 0) + r.amount;
