@@ -10,6 +10,7 @@ import {
   startWorker,
   type Worker,
 } from '@org/billing-ledger';
+import { revenueRetention, userRetention } from '@org/cohorts';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -207,6 +208,40 @@ describe('admin dashboard in Chromium', () => {
       await worker?.stop();
       await queue?.stop();
     }
+  });
+
+  it('cohorts: the heatmaps match @org/cohorts, CSV export for admins only', async () => {
+    const range = { ...at(90), asOf: SEED_END };
+    const users = await userRetention(db.pool, { ...range, granularity: 'week', mode: 'on' });
+    const revenue = await revenueRetention(db.pool, { ...range, currency: 'usd' });
+    await page.goto(`${app.url}/cohorts?days=90&to=${END}&granularity=week&mode=on`);
+    const rows = await tableRows('table-user-retention');
+    expect(rows.length).toBe(users.cohorts.length + 1);
+    for (const [i, c] of users.cohorts.entries()) {
+      expect(rows[i]!.slice(0, 2)).toEqual([c.cohortStart, String(c.size)]);
+      expect(rows[i]!.slice(2, 2 + c.periods.length)).toEqual(c.periods.map((p) => formatPercent(p.rate)));
+    }
+    expect(rows.at(-1)!.slice(2)).toEqual(users.summary.map((p) => formatPercent(p.rate)));
+    const revRows = revenue.length ? await tableRows('table-revenue-retention') : [];
+    expect(revRows.map((r) => r[0])).toEqual(revenue.map((c) => c.cohortMonth));
+    await shot('cohorts');
+
+    const csvUrl = `${app.url}/cohorts/export?days=90&to=${END}&granularity=week&mode=on&kind=users`;
+    const res = await page.request.get(csvUrl);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toContain('text/csv');
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('cohort_start,granularity,mode,size,period,users,rate');
+    expect(lines.length - 1).toBe(users.cohorts.reduce((n, c) => n + c.periods.length, 0));
+    const anonymous = await fetch(csvUrl);
+    expect(anonymous.status).toBe(401);
+
+    await page.goto(`${app.url}/cohorts?days=90&to=${END}&granularity=month&mode=on_or_after`);
+    const monthly = await userRetention(db.pool, { ...range, granularity: 'month', mode: 'on_or_after' });
+    expect((await tableRows('table-user-retention')).map((r) => r[0])).toEqual([
+      ...monthly.cohorts.map((c) => c.cohortStart),
+      'All (weighted)',
+    ]);
   });
 
   it('refuses a replay server action without a session', async () => {

@@ -56,6 +56,7 @@ export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height
         tick={{ fontSize: 12 }}
         label={{ value: xLabel, position: 'insideBottom', offset: -4, fontSize: 12 }}
         height={44}
+        {...(kind === 'bar' || kind === 'stacked' ? { interval: 0 } : {})}
       />
       <YAxis
         tickFormatter={tick}
