@@ -104,6 +104,21 @@ export {
 export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
 export { type Notifier, slackNotifier } from './usage/slack.ts';
 export { dayRange, type ReconcileOptions, type ReconciliationRun, reconcileUsage, recordUsage, type UsageDeduction } from './usage/reconcile.ts';
+export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-events.ts';
+export {
+  type AuditKind,
+  type AuditRecord,
+  compareRecords,
+  exitCodeOf,
+  type Finding,
+  type FindingType,
+  monthRange,
+  type Severity,
+  type Verdict,
+  verdictOf,
+} from './audit/compare.ts';
+export { type AuditReport, collectLedger, collectStripe, runRevenueAudit } from './audit/collect.ts';
+export { renderAudit } from './audit/render.ts';
 export {
   cashBetween,
   type MovementsPoint,

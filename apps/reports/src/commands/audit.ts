@@ -1,0 +1,74 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  createStripeApi,
+  createStripeClient,
+  defaultRateFor,
+  renderAudit,
+  runRevenueAudit,
+} from '@org/billing-ledger';
+import { Option } from 'commander';
+import type { CommandContext } from '../context.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import type { CommandModule } from '../program.ts';
+
+/** The Stripe adapter from STRIPE_SECRET_KEY (+ STRIPE_API_BASE for local Stripe-compatible servers). */
+export function stripeApiFromEnv(ctx: CommandContext) {
+  const key = ctx.env.STRIPE_SECRET_KEY;
+  if (!key)
+    throw new CliError(
+      'STRIPE_SECRET_KEY is not set: this command reads from the Stripe API.',
+      ExitCode.config,
+    );
+  return createStripeApi(createStripeClient(key, ctx.env.STRIPE_API_BASE), {
+    perSecond: defaultRateFor(key),
+  });
+}
+
+/**
+ * `org-reports audit --month YYYY-MM`: Stripe against the ledger for one month.
+ * Exit codes: 0 PASS, 1 WARN (MEDIUM findings), 2 FAIL (any HIGH finding).
+ */
+export const auditCommand: CommandModule = {
+  register(program, action) {
+    program
+      .command('audit')
+      .description(
+        'revenue audit: Stripe payment intents, invoices, refunds and subscriptions against the ledger (exit 0 PASS, 1 WARN, 2 FAIL)',
+      )
+      .option('--month <YYYY-MM>', 'the UTC month to audit (default: the current month)')
+      .addOption(new Option('--format <format>', 'report format').choices(['md', 'json']).default('md'))
+      .option('--output <file>', 'write the report to this file instead of stdout')
+      .option('--json', 'same as --format json')
+      .action(
+        action(
+          async (ctx, flags: { month?: string; format: 'md' | 'json'; output?: string; json?: boolean }) => {
+            const month = flags.month ?? new Date().toISOString().slice(0, 7);
+            if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
+              throw new CliError(`--month must be YYYY-MM, got "${month}"`, ExitCode.usage);
+            const api = stripeApiFromEnv(ctx);
+            const db = await ctx.database();
+            const r = await runRevenueAudit(db.pool, api, { month, asOf: new Date() });
+            if (!r.ok)
+              throw new CliError(
+                r.error.message,
+                r.error.code === 'invalid_input' ? ExitCode.usage : ExitCode.unavailable,
+              );
+            const text = renderAudit(r.value, flags.json ? 'json' : flags.format);
+            if (flags.output) {
+              await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
+              await writeFile(flags.output, text);
+              ctx.out.note(
+                `Revenue audit ${month}: ${r.value.verdict} (${r.value.counts.HIGH} HIGH, ${r.value.counts.MEDIUM} MEDIUM, ${r.value.counts.LOW} LOW) -> ${flags.output}`,
+              );
+            } else ctx.out.result(r.value, () => text.trimEnd());
+            return r.value.verdict === 'PASS'
+              ? ExitCode.ok
+              : r.value.verdict === 'WARN'
+                ? ExitCode.warn
+                : ExitCode.fail;
+          },
+        ),
+      );
+  },
+};
