@@ -1,0 +1,464 @@
+/**
+ * @org/metrics benchmarks (run with `pnpm --filter @org/metrics bench [-- --events N --ingest N]`):
+ *  1. ingest: the Postgres transport (tracker, batched unnest inserts) vs a raw COPY of the same rows;
+ *  2. HTTP ingest (createIngestHandler on node:http): sustained events/s and request latency;
+ *  3. queries on a generated dataset (default 10M events) beside DuckDB on the same data:
+ *     DAU/WAU/MAU for 90 days, 12x12 weekly retention, a 4-step funnel; answers must match.
+ * Results: bench/results/metrics.json at the repo root.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { findRepoRoot } from '@org/db';
+import { createTestDatabase } from '@org/db/testing';
+import copyStreams from 'pg-copy-streams';
+import { userRetention } from '../../cohorts/src/index.ts';
+import {
+  activeUsersSeries,
+  createApiKey,
+  createIngestHandler,
+  createTracker,
+  enrichmentCatalog,
+  funnel,
+  postgresTransport,
+} from '../src/index.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? process.argv[i + 1] : undefined;
+})();
+const INGEST = arg('ingest', 1_000_000);
+const EVENTS = arg('events', 10_000_000);
+const HTTP_SECONDS = arg('http-seconds', 10);
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  generatedAt: new Date().toISOString(),
+};
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+// ---------------------------------------------------------------------------------------------
+async function benchIngest() {
+  const db = await createTestDatabase(undefined, { poolMax: 8 });
+  try {
+    const names = ['enrichment_started', 'enrichment_completed', 'export_created'] as const;
+    const base = Date.parse('2026-06-01T00:00:00Z');
+    const rows = Array.from({ length: INGEST }, (_, i) => ({
+      id: randomUUID(),
+      user: `u${i % 50_000}`,
+      name: names[i % 3]!,
+      at: new Date(base + (i % 2_500_000) * 1000),
+      jobId: `j${i}`,
+    }));
+    const props = (r: (typeof rows)[number]) =>
+      r.name === 'export_created'
+        ? { format: 'csv' as const, rows: 100 }
+        : r.name === 'enrichment_started'
+          ? { jobId: r.jobId, source: 'csv' as const, records: 100 }
+          : { jobId: r.jobId, source: 'csv' as const, records: 100, matched: 80, durationMs: 1000 };
+    const reset = () =>
+      db.pool.query(
+        'truncate events, metrics_users, metrics_user_activity_daily, metrics_account_activity_daily',
+      );
+
+    // Raw COPY of the same rows into the same table (the rollup trigger fires once for the COPY).
+    const client = await db.pool.connect();
+    let t0 = performance.now();
+    const stream = client.query(
+      copyStreams.from(
+        'copy public.events (id, app, user_id, category, name, properties, occurred_at) from stdin',
+      ),
+    );
+    await pipeline(
+      Readable.from(
+        (function* () {
+          let chunk = '';
+          for (const r of rows) {
+            chunk += `${r.id}\tbench\t${r.user}\tfeature\t${r.name}\t${JSON.stringify(props(r))}\t${r.at.toISOString()}\n`;
+            if (chunk.length > 1 << 20) {
+              yield chunk;
+              chunk = '';
+            }
+          }
+          if (chunk) yield chunk;
+        })(),
+      ),
+      stream,
+    );
+    const copyMs = ms(t0);
+    client.release();
+    await reset();
+
+    // The tracker with the Postgres transport, same rows (validation + batching + unnest insert).
+    const tracker = createTracker({
+      app: 'bench',
+      catalog: enrichmentCatalog,
+      transport: postgresTransport({ pool: db.pool }),
+      batchSize: 1000,
+      concurrency: 4,
+      maxQueue: 200_000,
+    });
+    t0 = performance.now();
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      tracker.track(r.name, props(r) as never, { id: r.id, userId: r.user, occurredAt: r.at });
+      if (i % 100_000 === 99_999) await tracker.flush();
+    }
+    await tracker.shutdown();
+    const transportMs = ms(t0);
+    const s = tracker.stats();
+    const copyRate = Math.round(INGEST / (copyMs / 1000));
+    const transportRate = Math.round(INGEST / (transportMs / 1000));
+    results.ingest = {
+      rows: INGEST,
+      copy: { ms: copyMs, eventsPerSecond: copyRate },
+      postgresTransport: {
+        ms: transportMs,
+        eventsPerSecond: transportRate,
+        inserted: s.inserted,
+        dropped: s.dropped,
+        failed: s.failed,
+        batchSize: 1000,
+        concurrency: 4,
+      },
+      ratioToCopy: Math.round((transportRate / copyRate) * 100) / 100,
+      target: '>= 0.5 of COPY',
+    };
+    log(
+      `ingest ${INGEST}: COPY ${copyMs} ms (${copyRate}/s), Postgres transport ${transportMs} ms (${transportRate}/s) = ${Math.round((transportRate / copyRate) * 100)}% of COPY`,
+    );
+  } finally {
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+async function benchHttp() {
+  const db = await createTestDatabase(undefined, { poolMax: 10 });
+  const { key } = await createApiKey(db.pool, { app: 'bench', name: 'bench' });
+  const handler = createIngestHandler({ pool: db.pool });
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const response = await handler(
+      new Request(`http://x${req.url}`, {
+        method: req.method ?? 'POST',
+        headers,
+        body: Buffer.concat(chunks),
+      }),
+      { remoteAddress: req.socket.remoteAddress },
+    );
+    res.writeHead(response.status, { 'content-type': 'application/json' });
+    res.end(await response.text());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
+  try {
+    const perRequest = 100;
+    const clients = 16;
+    const latencies: number[] = [];
+    let events = 0;
+    let errors = 0;
+    const deadline = performance.now() + HTTP_SECONDS * 1000;
+    const base = Date.parse('2026-06-01T00:00:00Z');
+    let n = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < deadline) {
+          const batch = Array.from({ length: perRequest }, () => {
+            n++;
+            return {
+              id: randomUUID(),
+              name: 'export_created',
+              category: 'feature',
+              userId: `h${n % 20_000}`,
+              properties: { format: 'csv', rows: 1 },
+              occurredAt: new Date(base + n * 100).toISOString(),
+            };
+          });
+          const started = performance.now();
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: JSON.stringify({ events: batch }),
+          });
+          await res.text();
+          latencies.push(performance.now() - started);
+          if (res.ok) events += perRequest;
+          else errors++;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) =>
+      Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 10) / 10;
+    results.http = {
+      seconds: Math.round(elapsed * 10) / 10,
+      clients,
+      eventsPerRequest: perRequest,
+      requests: latencies.length,
+      errors,
+      eventsPerSecond: Math.round(events / elapsed),
+      latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) },
+      note: 'load generator and server share the process and the 2 cores with Postgres',
+      target: '>= 5,000 events/s, p99 <= 50 ms',
+    };
+    log(
+      `http: ${Math.round(events / elapsed)} events/s over ${latencies.length} requests of ${perRequest}; p50 ${q(0.5)} ms, p99 ${q(0.99)} ms; ${errors} errors`,
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
+    await db.drop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+const START = '2026-01-01T00:00:00Z';
+const END = '2026-07-01T00:00:00Z';
+
+async function benchQueries() {
+  const db = await createTestDatabase(undefined, { poolMax: 4 });
+  const csv = path.join(os.tmpdir(), `metrics-bench-${process.pid}.csv`);
+  try {
+    const users = Math.max(1000, Math.round(EVENTS / 100));
+    let t0 = performance.now();
+    const client = await db.pool.connect();
+    await client.query('select setseed(0.42)');
+    await client.query(
+      `insert into events (id, app, user_id, category, name, properties, occurred_at)
+       select gen_random_uuid(), 'bench', 'u' || u, 'lifecycle', 'user_signed_up', '{}'::jsonb,
+              $2::timestamptz + (u - 1) * (($3::timestamptz - $2::timestamptz - interval '10 days') / $1) + random() * interval '20 hours'
+       from generate_series(1, $1) as u`,
+      [users, START, END],
+    );
+    const chunk = 1_000_000;
+    for (let done = 0; done < EVENTS; done += chunk) {
+      const n = Math.min(chunk, EVENTS - done);
+      await client.query(
+        `insert into events (id, app, user_id, category, name, properties, occurred_at)
+         select gen_random_uuid(), 'bench', 'u' || x.u, case when x.r < 0.05 then 'navigation' else 'feature' end,
+                case when x.r < 0.05 then 'page_viewed' when x.r < 0.45 then 'enrichment_started' when x.r < 0.78 then 'enrichment_completed'
+                     when x.r < 0.81 then 'enrichment_failed' else 'export_created' end,
+                '{}'::jsonb, t.at
+         from (select 1 + floor(power(random(), 1.3) * $1)::int as u, random() as r, random() as d from generate_series(1, $2)) as x
+         cross join lateral (
+           select $3::timestamptz + (x.u - 1) * (($4::timestamptz - $3::timestamptz - interval '10 days') / $1) + interval '21 hours'
+                  + (-ln(1 - x.d) * interval '30 days') as at
+         ) as t
+         where t.at < $4`,
+        [users, n, START, END],
+      );
+      log(`  generated ${Math.min(EVENTS, done + n).toLocaleString()} events (${ms(t0)} ms)`);
+    }
+    await client.query('vacuum analyze events, metrics_users, metrics_user_activity_daily');
+    const { rows: count } = await client.query(`select count(*)::int as n from events where app = 'bench'`);
+    const generateMs = ms(t0);
+    log(
+      `dataset: ${count[0].n.toLocaleString()} events, ${users.toLocaleString()} users, generated in ${generateMs} ms`,
+    );
+
+    // The same rows for DuckDB, via CSV (UTC timestamps without zone).
+    t0 = performance.now();
+    const out = client.query(
+      copyStreams.to(
+        `copy (select user_id, name, category, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from events where app = 'bench') to stdout with (format csv)`,
+      ),
+    );
+    await pipeline(out, createWriteStream(csv));
+    client.release();
+    const duck = await DuckDBInstance.create(':memory:');
+    const conn = await duck.connect();
+    await conn.run(
+      `create table events as select * from read_csv('${csv}', header = false, columns = {'user_id': 'VARCHAR', 'name': 'VARCHAR', 'category': 'VARCHAR', 'occurred_at': 'TIMESTAMP'})`,
+    );
+    log(`duckdb loaded in ${ms(t0)} ms`);
+    const duckRows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
+
+    const time = async <T>(fn: () => Promise<T>, runs = 3): Promise<{ value: T; ms: number }> => {
+      let value: T | undefined;
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        value = await fn();
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      return { value: value as T, ms: Math.round(times[Math.floor(runs / 2)]!) };
+    };
+
+    const queries: Record<string, unknown> = {};
+    // 1. DAU / WAU / MAU for the last 90 days.
+    const from90 = new Date(Date.parse(END) - 90 * 86_400_000);
+    const ours1 = await time(() =>
+      activeUsersSeries(db.pool, { from: from90, to: new Date(END), app: 'bench' }),
+    );
+    const d0 = from90.toISOString().slice(0, 10);
+    const d1 = new Date(Date.parse(END) - 86_400_000).toISOString().slice(0, 10);
+    const duck1 = await time(() =>
+      duckRows(`with a as (select distinct user_id, cast(occurred_at as date) as d from events where category <> 'system'),
+                     days as (select cast(unnest(generate_series(date '${d0}', date '${d1}', interval 1 day)) as date) as g)
+                select strftime(g, '%Y-%m-%d') as day,
+                       count(distinct user_id) filter (where d = g) as dau,
+                       count(distinct user_id) filter (where d > g - 7) as wau,
+                       count(distinct user_id) filter (where d is not null) as mau
+                from days left join a on a.d > g - 30 and a.d <= g group by g order by g`),
+    );
+    const norm1 = (rows: { day: unknown; dau: unknown; wau: unknown; mau: unknown }[]) =>
+      rows.map((r) => `${r.day} ${Number(r.dau)} ${Number(r.wau)} ${Number(r.mau)}`);
+    queries.activeUsers90d = compare(
+      'DAU/WAU/MAU 90 days',
+      ours1.ms,
+      duck1.ms,
+      norm1(ours1.value),
+      norm1(duck1.value as never),
+      1000,
+    );
+
+    // 2. 12 x 12 weekly retention ("on").
+    const cohortFrom = '2026-01-05';
+    const cohortTo = '2026-03-30';
+    const ours2 = await time(() =>
+      userRetention(db.pool, {
+        granularity: 'week',
+        mode: 'on',
+        from: new Date(`${cohortFrom}T00:00:00Z`),
+        to: new Date(`${cohortTo}T00:00:00Z`),
+        asOf: new Date(END),
+        app: 'bench',
+        periods: 12,
+      }),
+    );
+    const duck2 = await time(() =>
+      duckRows(`with f as (
+                  select user_id, coalesce(min(occurred_at) filter (where name = 'user_signed_up'), min(occurred_at)) as c from events group by user_id),
+                u as (select user_id, cast(date_trunc('week', c) as date) as cs from f where c >= timestamp '${cohortFrom}' and c < timestamp '${cohortTo}'),
+                act as (
+                  select distinct u.cs, u.user_id, datediff('day', u.cs, cast(e.occurred_at as date)) // 7 as k
+                  from u join events e on e.user_id = u.user_id
+                  where e.category <> 'system' and cast(e.occurred_at as date) >= u.cs and e.occurred_at < timestamp '${END.slice(0, 10)}')
+                select strftime(cs, '%Y-%m-%d') as cs, -1 as k, count(*) as n from u group by cs
+                union all
+                select strftime(cs, '%Y-%m-%d'), k, count(*) from act where k < 12 group by cs, k`),
+    );
+    const ours2Cells = ours2.value.cohorts
+      .flatMap((c) => [
+        `${c.cohortStart} size ${c.size}`,
+        ...c.periods.map((p) => `${c.cohortStart} ${p.period} ${p.users}`),
+      ])
+      .sort();
+    const duckSizes = new Map<string, number>();
+    const duckCells = new Map<string, number>();
+    for (const r of duck2.value as { cs: string; k: number; n: unknown }[]) {
+      if (Number(r.k) === -1) duckSizes.set(r.cs, Number(r.n));
+      else duckCells.set(`${r.cs} ${Number(r.k)}`, Number(r.n));
+    }
+    const duck2Cells = [...duckSizes.entries()]
+      .flatMap(([cs, size]) => [
+        `${cs} size ${size}`,
+        ...Array.from({ length: 12 }, (_, k) => `${cs} ${k} ${duckCells.get(`${cs} ${k}`) ?? 0}`),
+      ])
+      .sort();
+    queries.weeklyRetention12x12 = compare(
+      '12x12 weekly retention',
+      ours2.ms,
+      duck2.ms,
+      ours2Cells,
+      duck2Cells,
+      2000,
+    );
+
+    // 3. 4-step funnel, 14-day window.
+    const steps = ['user_signed_up', 'enrichment_started', 'enrichment_completed', 'export_created'];
+    const fFrom = '2026-03-01';
+    const fTo = '2026-04-01';
+    const ours3 = await time(() =>
+      funnel(db.pool, {
+        steps,
+        from: new Date(`${fFrom}T00:00:00Z`),
+        to: new Date(`${fTo}T00:00:00Z`),
+        windowDays: 14,
+        app: 'bench',
+      }),
+    );
+    const duck3 = await time(() =>
+      duckRows(`with s1 as (select user_id, min(occurred_at) as t1, min(occurred_at) as t from events
+                            where name = '${steps[0]}' and occurred_at >= timestamp '${fFrom}' and occurred_at < timestamp '${fTo}' group by user_id),
+                s2 as (select s.user_id, s.t1, min(e.occurred_at) as t, epoch(min(e.occurred_at)) - epoch(s.t) as dt from s1 s join events e
+                       on e.user_id = s.user_id and e.name = '${steps[1]}' and e.occurred_at > s.t and e.occurred_at < s.t1 + interval 14 day group by s.user_id, s.t1, s.t),
+                s3 as (select s.user_id, s.t1, min(e.occurred_at) as t, epoch(min(e.occurred_at)) - epoch(s.t) as dt from s2 s join events e
+                       on e.user_id = s.user_id and e.name = '${steps[2]}' and e.occurred_at > s.t and e.occurred_at < s.t1 + interval 14 day group by s.user_id, s.t1, s.t),
+                s4 as (select s.user_id, s.t1, min(e.occurred_at) as t, epoch(min(e.occurred_at)) - epoch(s.t) as dt from s3 s join events e
+                       on e.user_id = s.user_id and e.name = '${steps[3]}' and e.occurred_at > s.t and e.occurred_at < s.t1 + interval 14 day group by s.user_id, s.t1, s.t)
+                select 1 as step, count(*) as users, null::double as median from s1
+                union all select 2, count(*), quantile_cont(dt, 0.5) from s2
+                union all select 3, count(*), quantile_cont(dt, 0.5) from s3
+                union all select 4, count(*), quantile_cont(dt, 0.5) from s4 order by 1`),
+    );
+    const norm3a = ours3.value.map(
+      (s) =>
+        `${s.step} ${s.users} ${s.medianSecondsFromPrevious === null ? '-' : s.medianSecondsFromPrevious.toFixed(3)}`,
+    );
+    const norm3b = (duck3.value as { step: unknown; users: unknown; median: unknown }[]).map(
+      (r) =>
+        `${Number(r.step)} ${Number(r.users)} ${r.median === null ? '-' : (Math.round(Number(r.median) * 1000) / 1000).toFixed(3)}`,
+    );
+    queries.funnel4Steps = compare('4-step funnel', ours3.ms, duck3.ms, norm3a, norm3b, 3000);
+
+    results.queries = { events: count[0].n, users, generateMs, ...queries };
+    conn.closeSync();
+  } finally {
+    await rm(csv, { force: true });
+    await db.drop();
+  }
+}
+
+function compare(
+  label: string,
+  oursMs: number,
+  duckMs: number,
+  ours: string[],
+  duck: string[],
+  targetMs: number,
+) {
+  const match = ours.length === duck.length && ours.every((v, i) => v === duck[i]);
+  const firstDiff = match ? null : ours.findIndex((v, i) => v !== duck[i]);
+  log(
+    `${label}: postgres ${oursMs} ms, duckdb ${duckMs} ms (${(oursMs / Math.max(1, duckMs)).toFixed(1)}x); answers ${match ? 'identical' : `DIFFER at ${firstDiff}: ${ours[firstDiff!]} vs ${duck[firstDiff!]}`} (${ours.length} values)`,
+  );
+  return {
+    postgresMs: oursMs,
+    duckdbMs: duckMs,
+    ratio: Math.round((oursMs / Math.max(1, duckMs)) * 100) / 100,
+    targetMs,
+    identical: match,
+    values: ours.length,
+  };
+}
+
+const root = findRepoRoot();
+if (!only || only === 'ingest') await benchIngest();
+if (!only || only === 'http') await benchHttp();
+if (!only || only === 'queries') await benchQueries();
+const file = path.join(root, 'bench', 'results', 'metrics.json');
+await mkdir(path.dirname(file), { recursive: true });
+await writeFile(
+  file,
+  `${JSON.stringify({ ...results, sizes: { ingest: INGEST, events: EVENTS, httpSeconds: HTTP_SECONDS } }, null, 2)}\n`,
+);
+log(`wrote ${file}`);
+process.exit(0);
