@@ -15,7 +15,8 @@ import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatCount, formatPercent } from '../src/lib/format.ts';
+import { formatCount, formatMoney, formatPercent, formatRatio } from '../src/lib/format.ts';
+import { cliJson } from './cli.ts';
 import { appDir, buildApp, chromiumArgs, type RunningApp, startApp } from './harness.ts';
 import { SEED_END, seedProductEvents, seedStripeEvents } from './seed.ts';
 
@@ -114,6 +115,91 @@ describe('admin dashboard in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await signIn();
     await page.waitForURL(`${app.url}/`);
+  });
+
+  it('overview: KPI cards equal `org-reports growth --format json` for 7/30/90 days', async () => {
+    interface Figure {
+      key: string;
+      unit: string;
+      current: number | null;
+      previous: number | null;
+    }
+    const seen: string[] = [];
+    for (const days of [7, 30, 90]) {
+      const report = await cliJson<{ sections: { figures: Figure[] }[] }>(
+        ['growth', '--days', String(days), '--as-of', END, '--format', 'json', '--no-llm'],
+        { DATABASE_URL: db.url, REPORTING_CURRENCY: 'usd' },
+      );
+      const figures = new Map(report.sections.flatMap((x) => x.figures).map((f) => [f.key, f]));
+      await page.goto(`${app.url}/?days=${days}&to=${END}`);
+      const keys = [
+        'revenue.mrr',
+        'revenue.arr',
+        'revenue.activeSubscriptions',
+        'revenue.newRevenue',
+        'users.total',
+        'users.new',
+        'engagement.dau',
+        'engagement.wau',
+        'engagement.mau',
+        'engagement.stickiness',
+        'users.activationRate',
+      ];
+      for (const key of keys) {
+        const f = figures.get(key);
+        expect(f, key).toBeDefined();
+        const shown =
+          f!.unit === 'money'
+            ? formatMoney(f!.current, 'usd')
+            : f!.unit === 'ratio'
+              ? formatPercent(f!.current)
+              : formatCount(f!.current);
+        expect(await text(`kpi-${key}-value`), `${key} over ${days} days`).toBe(shown);
+      }
+      expect(figures.get('revenue.mrr')!.current).toBeGreaterThan(0);
+      seen.push(await text('kpi-revenue.newRevenue-value'));
+      await shot(`overview-${days}d`);
+    }
+    expect(new Set(seen).size).toBeGreaterThan(1);
+  });
+
+  it('revenue: the same figures as `org-reports revenue --json` for the period', async () => {
+    const seen: string[] = [];
+    for (const days of [30, 90]) {
+      const from = at(days).from.toISOString().slice(0, 10);
+      const s = await cliJson<
+        Record<string, number | null> & { movements: Record<string, number>; cash: Record<string, number> }
+      >(['revenue', '--from', from, '--to', END, '--json'], {
+        DATABASE_URL: db.url,
+        REPORTING_CURRENCY: 'usd',
+      });
+      await page.goto(`${app.url}/revenue?days=${days}&to=${END}`);
+      const money = (v: number | null | undefined) => formatMoney(v ?? null, 'usd');
+      expect(await text('rev-mrr-value')).toBe(money(s.mrr));
+      expect(await text('rev-arr-value')).toBe(money(s.arr));
+      expect(await text('rev-payingCustomers-value')).toBe(formatCount(s.payingCustomers));
+      expect(await text('rev-arpa-value')).toBe(money(s.arpa));
+      expect(await text('rev-activeSubscriptions-value')).toBe(formatCount(s.activeSubscriptions));
+      expect(await text('rev-customerChurnRate-value')).toBe(formatPercent(s.customerChurnRate));
+      expect(await text('rev-grossMrrChurnRate-value')).toBe(formatPercent(s.grossMrrChurnRate));
+      expect(await text('rev-nrr-value')).toBe(formatPercent(s.nrr));
+      expect(await text('rev-grr-value')).toBe(formatPercent(s.grr));
+      expect(await text('rev-quickRatio-value')).toBe(formatRatio(s.quickRatio));
+      expect(await text('rev-cashCollected-value')).toBe(money(s.cash.collected));
+      const movements = await tableRows('table-movements');
+      expect(movements.map((r) => r[1])).toEqual([
+        money(s.movements.new),
+        money(s.movements.reactivation),
+        money(s.movements.expansion),
+        money(-s.movements.contraction!),
+        money(-s.movements.churn!),
+        money(s.movements.net),
+      ]);
+      expect((await tableRows('table-mrr')).at(-1)![1]).toBe(money(s.mrr));
+      seen.push(movements.map((r) => r[1]).join('|'));
+      await shot(`revenue-${days}d`);
+    }
+    expect(seen[0]).not.toBe(seen[1]);
   });
 
   it('engagement: the same figures as @org/metrics for the period, and the selector changes them', async () => {

@@ -1,16 +1,169 @@
+import { collectSnapshot, defaultFunnel, type MetricsSnapshot } from '@org/insights';
+import { Chart } from '../../components/charts.tsx';
+import { ChartData, Empty, Section } from '../../components/data-table.tsx';
+import { Kpi } from '../../components/kpi.tsx';
 import { PeriodSelector } from '../../components/period-selector.tsx';
-import { requireAdmin } from '../../lib/auth/server.ts';
-import { parsePeriod, type SearchParams } from '../../lib/period.ts';
+import { formatCount, formatMoney, formatPercent } from '../../lib/format.ts';
+import { pageContext } from '../../lib/page.ts';
+import type { SearchParams } from '../../lib/period.ts';
 
 export const dynamic = 'force-dynamic';
 
+type Unit = 'money' | 'count' | 'ratio';
+interface Card {
+  /** The figure key of the growth report (`org-reports growth --format json`). */
+  key: string;
+  label: string;
+  unit: Unit;
+  read: (s: MetricsSnapshot) => number | undefined;
+  spark?: (s: MetricsSnapshot) => number[] | undefined;
+}
+
+const cards: Card[] = [
+  {
+    key: 'revenue.mrr',
+    label: 'MRR',
+    unit: 'money',
+    read: (s) => s.revenue?.mrr,
+    spark: (s) => s.revenue?.mrrSeries?.map((p) => p.value),
+  },
+  { key: 'revenue.arr', label: 'ARR', unit: 'money', read: (s) => s.revenue?.arr },
+  {
+    key: 'revenue.activeSubscriptions',
+    label: 'Active subscriptions',
+    unit: 'count',
+    read: (s) => s.revenue?.activeSubscriptions,
+  },
+  {
+    key: 'revenue.newRevenue',
+    label: 'New MRR (new + reactivation)',
+    unit: 'money',
+    read: (s) => s.revenue?.newRevenue,
+  },
+  { key: 'users.total', label: 'Users', unit: 'count', read: (s) => s.users?.total },
+  { key: 'users.new', label: 'New users', unit: 'count', read: (s) => s.users?.new },
+  {
+    key: 'engagement.dau',
+    label: 'DAU',
+    unit: 'count',
+    read: (s) => s.engagement?.dau,
+    spark: (s) => s.engagement?.dauSeries?.map((p) => p.value),
+  },
+  { key: 'engagement.wau', label: 'WAU', unit: 'count', read: (s) => s.engagement?.wau },
+  { key: 'engagement.mau', label: 'MAU', unit: 'count', read: (s) => s.engagement?.mau },
+  {
+    key: 'engagement.stickiness',
+    label: 'Stickiness (DAU/MAU)',
+    unit: 'ratio',
+    read: (s) => s.engagement?.stickiness,
+  },
+  {
+    key: 'users.activationRate',
+    label: 'Activation rate',
+    unit: 'ratio',
+    read: (s) => s.users?.activationRate,
+  },
+];
+
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  await requireAdmin();
-  const period = parsePeriod(await searchParams, new Date());
+  const { period, pool, currency } = await pageContext(searchParams);
+  // The growth report's own collector: the same figures as `org-reports growth` for this period.
+  const options = { currency, funnel: defaultFunnel };
+  const [now, before] = await Promise.all([
+    collectSnapshot(pool, { start: period.fromDate, end: period.toDate }, options),
+    collectSnapshot(
+      pool,
+      { start: new Date(`${period.previous.from}T00:00:00Z`), end: period.fromDate },
+      options,
+    ),
+  ]);
+  const show = (unit: Unit, v: number | undefined) =>
+    unit === 'money' ? formatMoney(v, currency) : unit === 'ratio' ? formatPercent(v) : formatCount(v);
+  const mrrSeries = now.snapshot.revenue?.mrrSeries ?? [];
+  const dauSeries = now.snapshot.engagement?.dauSeries ?? [];
+
   return (
     <>
       <h1>Overview</h1>
       <PeriodSelector period={period} path="/" />
+      <dl className="kpis">
+        {cards.map((c) => (
+          <Kpi
+            key={c.key}
+            testId={c.key}
+            label={c.label}
+            value={show(c.unit, c.read(now.snapshot))}
+            current={c.read(now.snapshot)}
+            previous={c.read(before.snapshot)}
+            spark={c.spark?.(now.snapshot)}
+            note={`previous period: ${show(c.unit, c.read(before.snapshot))}`}
+          />
+        ))}
+      </dl>
+      <div className="grid2">
+        <Section title="MRR by day" id="overview-mrr">
+          {mrrSeries.length ? (
+            <>
+              <Chart
+                kind="area"
+                data={mrrSeries.map((p) => ({ day: p.date, mrr: p.value }))}
+                xKey="day"
+                xLabel="Day (UTC)"
+                yLabel={`MRR (${currency.toUpperCase()})`}
+                format={{ kind: 'money', currency }}
+                series={[{ key: 'mrr', label: 'MRR', color: '#2563eb' }]}
+                height={220}
+              />
+              <ChartData
+                caption="MRR at the end of each day"
+                columns={[
+                  { key: 'day', label: 'Day' },
+                  { key: 'mrr', label: 'MRR', numeric: true },
+                ]}
+                rows={mrrSeries.map((p) => ({ day: p.date, mrr: formatMoney(p.value, currency) }))}
+              />
+            </>
+          ) : (
+            <Empty>No revenue recorded yet.</Empty>
+          )}
+        </Section>
+        <Section title="Daily active users" id="overview-dau">
+          {dauSeries.some((p) => p.value > 0) ? (
+            <>
+              <Chart
+                kind="line"
+                data={dauSeries.map((p) => ({ day: p.date, dau: p.value }))}
+                xKey="day"
+                xLabel="Day (UTC)"
+                yLabel="Active users"
+                format={{ kind: 'count' }}
+                series={[{ key: 'dau', label: 'DAU', color: '#059669' }]}
+                height={220}
+              />
+              <ChartData
+                caption="Daily active users"
+                columns={[
+                  { key: 'day', label: 'Day' },
+                  { key: 'dau', label: 'DAU', numeric: true },
+                ]}
+                rows={dauSeries.map((p) => ({ day: p.date, dau: p.value }))}
+              />
+            </>
+          ) : (
+            <Empty>No user activity in this period.</Empty>
+          )}
+        </Section>
+      </div>
+      {now.unavailable.length ? (
+        <details>
+          <summary>Figures not available in this installation ({now.unavailable.length})</summary>
+          <ul>
+            {now.unavailable.map((u) => (
+              <li key={u}>{u}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </>
   );
 }

@@ -1,16 +1,243 @@
+import {
+  movementsSeries,
+  mrrSeries,
+  recentPayments,
+  recentRefunds,
+  revenueSummary,
+  type SeriesInterval,
+  topCustomers,
+} from '@org/billing-ledger';
+import { Chart } from '../../../components/charts.tsx';
+import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
-import { requireAdmin } from '../../../lib/auth/server.ts';
-import { parsePeriod, type SearchParams } from '../../../lib/period.ts';
+import { formatCount, formatDateTime, formatMoney, formatPercent, formatRatio } from '../../../lib/format.ts';
+import { pageContext } from '../../../lib/page.ts';
+import type { SearchParams } from '../../../lib/period.ts';
 
 export const dynamic = 'force-dynamic';
 
+const seriesInterval = (days: number): SeriesInterval =>
+  days <= 31 ? 'day' : days <= 180 ? 'week' : 'month';
+
 export default async function RevenuePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  await requireAdmin();
-  const period = parsePeriod(await searchParams, new Date());
+  const { period, pool, currency } = await pageContext(searchParams);
+  const q = { from: period.fromDate, to: period.toDate, currency };
+  const mrrInterval: SeriesInterval = period.days <= 90 ? 'day' : 'week';
+  const moveInterval = seriesInterval(period.days);
+  // The same summary `org-reports revenue --from --to --json` prints.
+  const [s, mrr, moves, top, payments, refunds] = await Promise.all([
+    revenueSummary(pool, q),
+    mrrSeries(pool, { ...q, interval: mrrInterval }),
+    movementsSeries(pool, { ...q, interval: moveInterval }),
+    topCustomers(pool, { asOf: period.toDate, currency, limit: 10 }),
+    recentPayments(pool, { asOf: period.toDate, currency, limit: 10 }),
+    recentRefunds(pool, { asOf: period.toDate, currency, limit: 10 }),
+  ]);
+  const money = (v: number | null) => formatMoney(v, currency);
+  const kpis: { id: string; label: string; value: string }[] = [
+    { id: 'mrr', label: `MRR as of ${period.to}`, value: money(s.mrr) },
+    { id: 'arr', label: 'ARR', value: money(s.arr) },
+    { id: 'payingCustomers', label: 'Paying customers', value: formatCount(s.payingCustomers) },
+    { id: 'arpa', label: 'ARPA', value: money(s.arpa) },
+    { id: 'activeSubscriptions', label: 'Active subscriptions', value: formatCount(s.activeSubscriptions) },
+    { id: 'customerChurnRate', label: 'Customer churn rate', value: formatPercent(s.customerChurnRate) },
+    { id: 'grossMrrChurnRate', label: 'Gross MRR churn', value: formatPercent(s.grossMrrChurnRate) },
+    { id: 'netMrrChurnRate', label: 'Net MRR churn', value: formatPercent(s.netMrrChurnRate) },
+    { id: 'nrr', label: 'NRR', value: formatPercent(s.nrr) },
+    { id: 'grr', label: 'GRR', value: formatPercent(s.grr) },
+    { id: 'quickRatio', label: 'Quick ratio', value: formatRatio(s.quickRatio) },
+    { id: 'ltv', label: 'LTV', value: money(s.ltv) },
+    { id: 'cashCollected', label: 'Cash collected', value: money(s.cash.collected) },
+    { id: 'refunds', label: 'Refunds', value: money(s.cash.refunds) },
+  ];
+  const movementRows = [
+    { kind: 'New', amount: s.movements.new, customers: s.newCustomers },
+    { kind: 'Reactivation', amount: s.movements.reactivation, customers: s.reactivatedCustomers },
+    { kind: 'Expansion', amount: s.movements.expansion, customers: null },
+    { kind: 'Contraction', amount: -s.movements.contraction, customers: null },
+    { kind: 'Churn', amount: -s.movements.churn, customers: s.churnedCustomers },
+    { kind: 'Net new MRR', amount: s.movements.net, customers: null },
+  ];
+  const label = (iso: string) => iso.slice(0, 10);
+
   return (
     <>
       <h1>Revenue</h1>
       <PeriodSelector period={period} path="/revenue" />
+      <dl className="kpis">
+        {kpis.map((k) => (
+          <div className="kpi" key={k.id} data-testid={`rev-${k.id}`}>
+            <dt>{k.label}</dt>
+            <dd data-testid={`rev-${k.id}-value`}>{k.value}</dd>
+          </div>
+        ))}
+      </dl>
+
+      <Section title={`MRR over time (${mrrInterval})`} id="mrr-series">
+        {mrr.some((p) => p.mrr > 0) ? (
+          <>
+            <Chart
+              kind="area"
+              data={mrr.map((p) => ({ at: label(new Date(Date.parse(p.at) - 1).toISOString()), mrr: p.mrr }))}
+              xKey="at"
+              xLabel={mrrInterval === 'day' ? 'Day (UTC)' : 'Week ending (UTC)'}
+              yLabel={`MRR (${currency.toUpperCase()})`}
+              format={{ kind: 'money', currency }}
+              series={[{ key: 'mrr', label: 'MRR', color: '#2563eb' }]}
+            />
+            <ChartData
+              caption="MRR at the end of each bucket"
+              testId="table-mrr"
+              columns={[
+                { key: 'at', label: 'As of' },
+                { key: 'mrr', label: 'MRR', numeric: true },
+                { key: 'paying', label: 'Paying customers', numeric: true },
+              ]}
+              rows={mrr.map((p) => ({
+                at: formatDateTime(p.at),
+                mrr: money(p.mrr),
+                paying: p.payingCustomers,
+              }))}
+            />
+          </>
+        ) : (
+          <Empty>No MRR in this period.</Empty>
+        )}
+      </Section>
+
+      <Section title={`MRR movements (${moveInterval})`} id="movements">
+        <DataTable
+          caption={`Movements in ${period.from} .. ${period.to} (exclusive)`}
+          testId="table-movements"
+          columns={[
+            { key: 'kind', label: 'Movement' },
+            { key: 'amount', label: 'MRR', numeric: true },
+            { key: 'customers', label: 'Customers', numeric: true },
+          ]}
+          rows={movementRows.map((r) => ({
+            kind: r.kind,
+            amount: money(r.amount),
+            customers: r.customers ?? '',
+          }))}
+        />
+        {moves.some((m) => m.new || m.reactivation || m.expansion || m.contraction || m.churn) ? (
+          <>
+            <Chart
+              kind="stacked"
+              data={moves.map((m) => ({
+                start: label(m.start),
+                new: m.new,
+                reactivation: m.reactivation,
+                expansion: m.expansion,
+                contraction: -m.contraction,
+                churn: -m.churn,
+              }))}
+              xKey="start"
+              xLabel={`${moveInterval[0]!.toUpperCase()}${moveInterval.slice(1)} starting (UTC)`}
+              yLabel={`MRR change (${currency.toUpperCase()})`}
+              format={{ kind: 'money', currency }}
+              series={[
+                { key: 'new', label: 'New', color: '#2563eb' },
+                { key: 'reactivation', label: 'Reactivation', color: '#7c3aed' },
+                { key: 'expansion', label: 'Expansion', color: '#059669' },
+                { key: 'contraction', label: 'Contraction', color: '#f59e0b' },
+                { key: 'churn', label: 'Churn', color: '#dc2626' },
+              ]}
+            />
+            <ChartData
+              caption="Movements per bucket (contraction and churn negative)"
+              testId="table-movements-series"
+              columns={[
+                { key: 'start', label: 'Bucket start' },
+                { key: 'new', label: 'New', numeric: true },
+                { key: 'reactivation', label: 'Reactivation', numeric: true },
+                { key: 'expansion', label: 'Expansion', numeric: true },
+                { key: 'contraction', label: 'Contraction', numeric: true },
+                { key: 'churn', label: 'Churn', numeric: true },
+                { key: 'net', label: 'Net', numeric: true },
+              ]}
+              rows={moves.map((m) => ({
+                start: label(m.start),
+                new: money(m.new),
+                reactivation: money(m.reactivation),
+                expansion: money(m.expansion),
+                contraction: money(-m.contraction),
+                churn: money(-m.churn),
+                net: money(m.net),
+              }))}
+            />
+          </>
+        ) : (
+          <Empty>No MRR movement in this period.</Empty>
+        )}
+      </Section>
+
+      <div className="grid2">
+        <Section title="Top customers by MRR" id="top-customers">
+          {top.length ? (
+            <DataTable
+              caption={`As of ${period.to}`}
+              testId="table-top-customers"
+              columns={[
+                { key: 'customer', label: 'Customer' },
+                { key: 'mrr', label: 'MRR', numeric: true },
+                { key: 'since', label: 'Paying since' },
+              ]}
+              rows={top.map((c) => ({
+                customer: c.name ?? c.email ?? c.customerId,
+                mrr: money(c.mrr),
+                since: c.payingSince?.slice(0, 10) ?? '—',
+              }))}
+            />
+          ) : (
+            <Empty>No paying customers.</Empty>
+          )}
+        </Section>
+        <Section title="Recent payments" id="payments">
+          {payments.length ? (
+            <DataTable
+              caption={`Latest payments before ${period.to}`}
+              testId="table-payments"
+              columns={[
+                { key: 'id', label: 'Payment' },
+                { key: 'amount', label: 'Amount', numeric: true },
+                { key: 'status', label: 'Status' },
+                { key: 'at', label: 'At (UTC)' },
+              ]}
+              rows={payments.map((p) => ({
+                id: p.id,
+                amount: formatMoney(p.amount, p.currency),
+                status: p.failureMessage ? `${p.status}: ${p.failureMessage}` : p.status,
+                at: formatDateTime(p.at),
+              }))}
+            />
+          ) : (
+            <Empty>No payments.</Empty>
+          )}
+        </Section>
+        <Section title="Recent refunds" id="refunds">
+          {refunds.length ? (
+            <DataTable
+              caption={`Latest refunds before ${period.to}`}
+              testId="table-refunds"
+              columns={[
+                { key: 'id', label: 'Refund' },
+                { key: 'amount', label: 'Amount', numeric: true },
+                { key: 'reason', label: 'Reason' },
+                { key: 'at', label: 'At (UTC)' },
+              ]}
+              rows={refunds.map((r) => ({
+                id: r.id,
+                amount: formatMoney(r.amount, r.currency),
+                reason: r.reason ?? '—',
+                at: formatDateTime(r.createdAt),
+              }))}
+            />
+          ) : (
+            <Empty>No refunds.</Empty>
+          )}
+        </Section>
+      </div>
     </>
   );
 }
