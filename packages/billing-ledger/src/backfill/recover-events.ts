@@ -39,7 +39,8 @@ export async function recoverMissedEvents(
           [events.map((e) => e.id)],
         );
         const known = new Set(rows.map((r) => r.id));
-        for (const raw of events) {
+        // Wire JSON, as a webhook would carry it (the SDK turns decimal strings into Decimal objects).
+        for (const raw of JSON.parse(JSON.stringify(events)) as Stripe.Event[]) {
           if (known.has(raw.id)) {
             result.alreadyReceived++;
             continue;

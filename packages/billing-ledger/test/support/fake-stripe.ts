@@ -11,6 +11,7 @@
  *   fake.emit('customer.created', cus);                  // add an event to GET /v1/events
  *   fake.failNext(2, { status: 429, retryAfter: 1 });     // fault injection (optionally by path regex)
  *   fake.rateLimit(20);                                   // 429 + Retry-After beyond 20 req/s
+ *   fake.delay(50);                                       // slow every response by 50 ms
  *   fake.declineCustomer('cus_...');                      // confirmed payment intents fail (402 card_error)
  *   fake.requests                                         // every request: method, path, query, at (ms)
  *   await fake.close();
@@ -101,6 +102,8 @@ export interface FakeStripe {
   seed(options?: SeedOptions): SeedSummary;
   failNext(count: number, fault: Fault): void;
   rateLimit(perSecond: number | null): void;
+  /** Delays every response by ms (to catch a client mid-run). */
+  delay(ms: number): void;
   declineCustomer(customerId: string): void;
   acceptCustomer(customerId: string): void;
   /** Completes an open checkout session as a paid one (creates its payment intent and events). */
@@ -173,6 +176,7 @@ export async function startFakeStripe(
   const now = () => fixedNow ?? Math.floor(Date.now() / 1000);
   const faults: (Fault & { remaining: number })[] = [];
   let limitPerSecond: number | null = null;
+  let delayMs = 0;
   const window: number[] = [];
   const declined = new Set<string>();
   const idempotent = new Map<string, { hash: string; status: number; body: unknown }>();
@@ -672,7 +676,8 @@ export async function startFakeStripe(
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => setTimeout(respond, delayMs));
+    const respond = () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const method = req.method ?? 'GET';
       const query = parseForm(url.search.slice(1));
@@ -773,7 +778,7 @@ export async function startFakeStripe(
       if (idemKey && result.status !== 429)
         idempotent.set(idemKey, { hash, status: result.status, body: clone(result.body) });
       send(result.status, result.body);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -1011,6 +1016,9 @@ export async function startFakeStripe(
     seed,
     failNext(count, fault) {
       faults.push({ ...fault, remaining: count });
+    },
+    delay(ms) {
+      delayMs = ms;
     },
     rateLimit(perSecond) {
       limitPerSecond = perSecond;

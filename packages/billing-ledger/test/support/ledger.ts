@@ -1,6 +1,7 @@
 import { withTransaction } from '@org/db';
 import type pg from 'pg';
 import { defaultEventRegistry, type EventRegistry, parseEvent } from '../../src/index.ts';
+
 export { canonicalDump, ledgerTables, resetLedger } from '../../src/testing/index.ts';
 
 /** Applies one event's handlers in a transaction, bypassing the inbox (so duplicates reach the guard). */
