@@ -29,8 +29,7 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('begin');
-    await client.query('set local synchronous_commit = off');
+    await client.query('begin; set local synchronous_commit = off');
     const { rows } = await client.query<{ status: string; payload: unknown }>('select status, payload from public.stripe_events where id = $1 for update', [eventId]);
     const row = rows[0];
     if (!row) {
@@ -61,8 +60,8 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
       apply: { observedAt: new Date(event.created * 1000), sourceEventId: event.id, deleted: event.type.endsWith('.deleted') },
     };
     for (const handler of handlers) await handler(ctx);
-    await client.query(`update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now() where id = $1`, [eventId]);
-    await client.query('commit');
+    // Mark and commit in one round trip (no parameters allowed in a multi-statement query).
+    await client.query(`update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now() where id = ${client.escapeLiteral(eventId)}; commit`);
     return { status: 'processed' };
   } catch (error) {
     await client.query('rollback').catch(() => {

@@ -64,8 +64,8 @@ type StoredSnapshot = SubscriptionSnapshot & { discountIds?: string[]; discounts
  * discounts given only by id (or coupons given only by id) from the mirror. Call inside the
  * transaction that changed the subscription, a discount or a coupon.
  */
-export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: string): Promise<number> {
-  await lockSubscription(db, subscriptionId);
+export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: string, options: { locked?: boolean } = {}): Promise<number> {
+  if (!options.locked) await lockSubscription(db, subscriptionId);
   const { rows } = await db.query<{ at: number; rank: number; event: string; snapshot: StoredSnapshot }>(
     `select extract(epoch from src_at)::bigint as at, src_rank as rank, src_event as event, snapshot
      from public.stripe_subscription_versions where subscription_id = $1`,
@@ -112,27 +112,27 @@ export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: st
     return { at: Number(r.at), rank: Number(r.rank), eventId: r.event, snapshot: { ...r.snapshot, discounts: resolved } };
   });
   const intervals = subscriptionIntervals(versions);
-  await db.query('delete from public.billing_mrr_intervals where subscription_id = $1', [subscriptionId]);
-  if (intervals.length) {
-    await db.query(
-      `insert into public.billing_mrr_intervals (subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr)
-       select x.subscription_id, x.item_id, x.customer_id, x.currency, to_timestamp(x.valid_from), to_timestamp(x.valid_to), x.mrr
-       from jsonb_to_recordset($1::jsonb) as x(subscription_id text, item_id text, customer_id text, currency text, valid_from bigint, valid_to bigint, mrr bigint)`,
-      [
-        JSON.stringify(
-          intervals.map((i) => ({
-            subscription_id: i.subscriptionId,
-            item_id: i.itemId,
-            customer_id: i.customerId,
-            currency: i.currency,
-            valid_from: i.validFrom,
-            valid_to: i.validTo,
-            mrr: i.mrr,
-          })),
-        ),
-      ],
-    );
-  }
+  // Replace the subscription's intervals in one statement: upsert the new set, delete the rest.
+  await db.query(
+    `with new as (
+       select x.item_id, x.customer_id, x.currency, to_timestamp(x.valid_from) as valid_from, to_timestamp(x.valid_to) as valid_to, x.mrr
+       from jsonb_to_recordset($2::jsonb) as x(item_id text, customer_id text, currency text, valid_from bigint, valid_to bigint, mrr bigint)
+     ), gone as (
+       delete from public.billing_mrr_intervals i where i.subscription_id = $1
+         and not exists (select 1 from new n where n.item_id = i.item_id and n.valid_from = i.valid_from)
+     )
+     insert into public.billing_mrr_intervals (subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr)
+     select $1, item_id, customer_id, currency, valid_from, valid_to, mrr from new
+     on conflict (subscription_id, item_id, valid_from) do update set customer_id = excluded.customer_id, currency = excluded.currency, valid_to = excluded.valid_to, mrr = excluded.mrr
+     where (billing_mrr_intervals.customer_id, billing_mrr_intervals.currency, billing_mrr_intervals.valid_to, billing_mrr_intervals.mrr)
+       is distinct from (excluded.customer_id, excluded.currency, excluded.valid_to, excluded.mrr)`,
+    [
+      subscriptionId,
+      JSON.stringify(
+        intervals.map((i) => ({ item_id: i.itemId, customer_id: i.customerId, currency: i.currency, valid_from: i.validFrom, valid_to: i.validTo, mrr: i.mrr })),
+      ),
+    ],
+  );
   return intervals.length;
 }
 
@@ -279,11 +279,11 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
         ['metadata'],
       );
       if (outcome !== 'skipped') {
-        await db.query('delete from public.stripe_subscription_items where subscription_id = $1', [s.id]);
         await db.query(
-          `insert into public.stripe_subscription_items (id, subscription_id, price_id, quantity, current_period_start, current_period_end, raw)
-           select x.id, $1, x.price_id, x.quantity, to_timestamp(x.ps), to_timestamp(x.pe), x.raw
-           from jsonb_to_recordset($2::jsonb) as x(id text, price_id text, quantity bigint, ps bigint, pe bigint, raw jsonb)
+          `with new as (select * from jsonb_to_recordset($2::jsonb) as x(id text, price_id text, quantity bigint, ps bigint, pe bigint, raw jsonb)),
+           gone as (delete from public.stripe_subscription_items i where i.subscription_id = $1 and i.id not in (select id from new))
+           insert into public.stripe_subscription_items (id, subscription_id, price_id, quantity, current_period_start, current_period_end, raw)
+           select x.id, $1, x.price_id, x.quantity, to_timestamp(x.ps), to_timestamp(x.pe), x.raw from new x
            on conflict (id) do update set subscription_id = excluded.subscription_id, price_id = excluded.price_id, quantity = excluded.quantity,
              current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end, raw = excluded.raw`,
           [
@@ -310,7 +310,7 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
       for (const d of [s.discount, ...(s.discounts ?? [])]) {
         if (d && typeof d === 'object') await applyParsed(db, { kind: 'discount', value: { ...d, subscription: d.subscription ?? s.id } }, d, { ...options, deleted: false, skipRecompute: true });
       }
-      await recomputeSubscriptionMrr(db, s.id);
+      await recomputeSubscriptionMrr(db, s.id, { locked: true });
       return { kind: 'subscription', id: s.id, outcome };
     }
     case 'invoice': {
