@@ -21,7 +21,7 @@ let tmp: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   await loadDataset(db.pool);
-  env = { DATABASE_URL: db.url };
+  env = { DATABASE_URL: db.url, MRR_GOAL: '500000' };
   tmp = mkdtempSync(path.join(os.tmpdir(), 'org-reports-growth-'));
 });
 afterAll(async () => {

@@ -54,7 +54,7 @@ describe('Claude narrative through the CLI', () => {
     );
     expect(fake.requests).toHaveLength(1);
     // aggregates only: no user ids of the dataset reach the prompt
-    expect(fake.requests[0]!.raw).not.toMatch(/user-\d{3}/);
+    expect(fake.requests[0]!.raw).not.toMatch(/user-\d{3}|@example\.test|cus_s11|sub_s11|Customer \d/);
     expect(fake.requests[0]!.body.model).toBe('claude-sonnet-5-5');
   });
 

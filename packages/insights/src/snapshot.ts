@@ -39,6 +39,9 @@ export const revenueFiguresSchema = z.object({
   grossMrrChurn: ratio.optional(),
   netMrrChurn: z.number().optional(),
   quickRatio: ratio.optional(),
+  /** Net / gross revenue retention of the customers paying at the period start. */
+  nrr: ratio.optional(),
+  grr: ratio.optional(),
   /** MRR at the end of each day of the period, for charts. */
   mrrSeries: z.array(seriesPointSchema).optional(),
 });

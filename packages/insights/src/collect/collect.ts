@@ -1,4 +1,4 @@
-import { inboxStats } from '@org/billing-ledger';
+import { inboxStats, mrrSeries, revenueSummary } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
 import {
   activationRate,
@@ -51,8 +51,7 @@ export const defaultFunnel = {
 
 /** Figures no package exposes a query for yet; reported, never computed here. */
 export const notYetQueryable: string[] = [
-  'Revenue: MRR, ARR, active subscriptions, paying customers, ARPA, MRR movements, cash, refunds and churn rates (no revenue query function exported by @org/billing-ledger yet)',
-  'Ledger health: failed payments (no query function exported by @org/billing-ledger yet)',
+  'Ledger health: failed payment amount (no query function in @org/billing-ledger)',
 ];
 
 const MISSING_RELATION = new Set(['42P01', '42883', '3F000']);
@@ -129,6 +128,11 @@ export async function collectSnapshot(
         ? optional('Ledger health: webhook inbox', unavailable, () => inboxStats(pool, { asOf: period.end }))
         : undefined,
     ]);
+  const revenueRange = { from: period.start, to: period.end, currency: options.currency, asOf: period.end };
+  const [revenue, mrrDaily] = await Promise.all([
+    optional('Revenue', unavailable, () => revenueSummary(pool, revenueRange)),
+    optional('Revenue: MRR by day', unavailable, () => mrrSeries(pool, { ...revenueRange, interval: 'day' })),
+  ]);
 
   // "Active users" of the period is the distinct-user count @org/metrics defines for that length.
   const periodActive = days === 7 ? active?.wau : days === 30 ? active?.mau : undefined;
@@ -139,6 +143,41 @@ export async function collectSnapshot(
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     currency: options.currency,
   };
+  if (revenue) {
+    const m = revenue.movements;
+    snapshot.revenue = {
+      mrr: revenue.mrr,
+      arr: revenue.arr,
+      activeSubscriptions: revenue.activeSubscriptions,
+      payingCustomers: revenue.payingCustomers,
+      ...(revenue.arpa !== null ? { arpa: revenue.arpa } : {}),
+      // "New MRR" of the report: the new and reactivation movements as @org/billing-ledger classifies them.
+      newRevenue: m.new + m.reactivation,
+      movements: {
+        new: m.new,
+        reactivation: m.reactivation,
+        expansion: m.expansion,
+        contraction: m.contraction,
+        churn: m.churn,
+      },
+      cashCollected: revenue.cash.net,
+      refunds: revenue.cash.refunds,
+      ...(revenue.customerChurnRate !== null ? { customerChurnRate: revenue.customerChurnRate } : {}),
+      ...(revenue.grossMrrChurnRate !== null ? { grossMrrChurn: revenue.grossMrrChurnRate } : {}),
+      ...(revenue.netMrrChurnRate !== null ? { netMrrChurn: revenue.netMrrChurnRate } : {}),
+      ...(revenue.quickRatio !== null ? { quickRatio: revenue.quickRatio } : {}),
+      ...(revenue.nrr !== null ? { nrr: revenue.nrr } : {}),
+      ...(revenue.grr !== null ? { grr: revenue.grr } : {}),
+      ...(mrrDaily?.length
+        ? {
+            mrrSeries: mrrDaily.map((p) => ({
+              date: new Date(Date.parse(p.at) - 1).toISOString().slice(0, 10),
+              value: p.mrr,
+            })),
+          }
+        : {}),
+    };
+  }
   if (counts || activation || periodActive !== undefined) {
     snapshot.users = {
       ...(counts ? { total: counts.total, new: counts.new } : {}),
@@ -193,11 +232,11 @@ export async function collectSnapshot(
         : {}),
     };
   }
-  if (inbox) {
+  if (inbox || revenue) {
     snapshot.ledger = {
-      deadWebhooks: inbox.dead,
-      pendingWebhooks: inbox.pending + inbox.failed,
-      ...(inbox.oldestPendingAgeSeconds !== null
+      ...(revenue ? { failedPayments: revenue.failedPayments } : {}),
+      ...(inbox ? { deadWebhooks: inbox.dead, pendingWebhooks: inbox.pending + inbox.failed } : {}),
+      ...(inbox?.oldestPendingAgeSeconds != null
         ? { oldestPendingAgeSeconds: inbox.oldestPendingAgeSeconds }
         : {}),
     };

@@ -18,6 +18,8 @@ export const fixtureCurrent: MetricsSnapshot = {
     grossMrrChurn: 0.083,
     netMrrChurn: -0.051,
     quickRatio: 1.86,
+    nrr: 1.041,
+    grr: 0.932,
     mrrSeries: [
       { date: '2026-11-09', value: 38_550 },
       { date: '2026-11-10', value: 39_450 },
@@ -93,6 +95,8 @@ export const fixturePrevious: MetricsSnapshot = {
     grossMrrChurn: 0.048,
     netMrrChurn: 0.027,
     quickRatio: 1.93,
+    nrr: 1.018,
+    grr: 0.951,
   },
   users: { total: 1_144, new: 128, active: 388, activationRate: 0.47 },
   engagement: { dau: 121, wau: 388, mau: 842, stickiness: 0.142, dauOverWau: 0.312 },

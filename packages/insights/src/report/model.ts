@@ -223,6 +223,8 @@ const specs: Record<(typeof sectionIds)[number], { title: string; figures: Figur
         read: (s) => s.revenue?.netMrrChurn,
       },
       { key: 'revenue.quickRatio', label: 'Quick ratio', unit: 'number', read: (s) => s.revenue?.quickRatio },
+      { key: 'revenue.nrr', label: 'Net revenue retention', unit: 'ratio', read: (s) => s.revenue?.nrr },
+      { key: 'revenue.grr', label: 'Gross revenue retention', unit: 'ratio', read: (s) => s.revenue?.grr },
     ],
   },
   users: {
