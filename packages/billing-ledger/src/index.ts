@@ -120,6 +120,15 @@ export {
 export { type AuditReport, collectLedger, collectStripe, runRevenueAudit } from './audit/collect.ts';
 export { renderAudit } from './audit/render.ts';
 export {
+  type BackfillError,
+  type BackfillOptions,
+  type BackfillResource,
+  type BackfillSummary,
+  backfillResources,
+  backfillStripe,
+  type ResourceSummary,
+} from './backfill/stripe-backfill.ts';
+export {
   cashBetween,
   type MovementsPoint,
   movementsBetween,

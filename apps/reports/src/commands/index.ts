@@ -1,5 +1,6 @@
 import type { CommandModule } from '../program.ts';
 import { auditCommand } from './audit.ts';
+import { backfillCommand } from './backfill.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { growthCommand } from './growth.ts';
@@ -12,4 +13,4 @@ import { webhooksCommand } from './webhooks.ts';
 import { workerCommand } from './worker.ts';
 
 /** Every command of org-reports; each module registers its own subcommands. */
-export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand, reconcileCommand, walletsCommand, auditCommand, revenueCommand, webhooksCommand, workerCommand];
+export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand, reconcileCommand, walletsCommand, auditCommand, backfillCommand, revenueCommand, webhooksCommand, workerCommand];

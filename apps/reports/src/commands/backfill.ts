@@ -1,0 +1,128 @@
+import { type BackfillSummary, backfillStripe } from '@org/billing-ledger';
+import { Option } from 'commander';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { colour, table } from '../output.ts';
+import { type CommandModule, jsonOption } from '../program.ts';
+import { stripeApiFromEnv } from './audit.ts';
+
+function formatSummary(s: BackfillSummary): string {
+  const head = s.dryRun
+    ? `${colour.bold('Stripe backfill (dry run: nothing written)')} last ${s.days} days as of ${s.asOf}`
+    : `${colour.bold('Stripe backfill')} run ${s.runId}${s.resumed ? ' (resumed)' : ''}, last ${s.days} days as of ${s.asOf}`;
+  const rows = s.resources.map((r) => [
+    r.resource,
+    r.listed,
+    r.inserted,
+    r.updated,
+    r.skipped,
+    r.errors ? colour.red(String(r.errors)) : 0,
+  ]);
+  rows.push([
+    'total',
+    s.totals.listed,
+    s.totals.inserted,
+    s.totals.updated,
+    s.totals.skipped,
+    s.totals.errors,
+  ]);
+  const lines = [
+    head,
+    '',
+    table(rows, [
+      'resource',
+      'listed',
+      s.dryRun ? 'new' : 'inserted',
+      s.dryRun ? 'existing' : 'updated',
+      'skipped',
+      'errors',
+    ]),
+  ];
+  lines.push(
+    '',
+    `Stripe API: ${s.stripe.requests} requests, ${s.stripe.rateLimited} rate-limited (429) and ${s.stripe.retries} retries.`,
+  );
+  for (const e of s.errorSamples.slice(0, 5)) lines.push(colour.red(`  ${e.resource} ${e.id}: ${e.message}`));
+  return lines.join('\n');
+}
+
+export const backfillCommand: CommandModule = {
+  register(program, action) {
+    const backfill = program
+      .command('backfill')
+      .description('load history from an external source into the ledger');
+    backfill
+      .command('stripe')
+      .description(
+        'list customers, products, prices, subscriptions (all) and the invoices, payment intents, charges and refunds of the last N days from Stripe, and upsert them through the webhook code path; resumable, rate-limited',
+      )
+      .option('--days <n>', 'window for invoices, payment intents, charges and refunds', '90')
+      .option('--dry-run', 'list and validate only; write nothing')
+      .option('--resume', 'continue the last unfinished run from its stored cursors')
+      .addOption(
+        new Option('--page-size <n>', 'objects per Stripe list call (1-100)').default('100').hideHelp(),
+      )
+      .addOption(
+        new Option('--as-of <iso>', 'observation instant (default now; for reproducible runs)').hideHelp(),
+      )
+      .addOption(jsonOption())
+      .action(
+        action(
+          async (
+            ctx,
+            flags: { days: string; dryRun?: boolean; resume?: boolean; pageSize: string; asOf?: string },
+          ) => {
+            const days = Number(flags.days);
+            const pageSize = Number(flags.pageSize);
+            if (!Number.isInteger(days) || days <= 0 || days > 3650)
+              throw new CliError(
+                `--days must be a whole number of days, got "${flags.days}"`,
+                ExitCode.usage,
+              );
+            if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
+              throw new CliError('--page-size must be 1-100', ExitCode.usage);
+            const asOf = flags.asOf ? new Date(flags.asOf) : new Date();
+            if (Number.isNaN(asOf.getTime()))
+              throw new CliError(`--as-of is not a date: "${flags.asOf}"`, ExitCode.usage);
+            if (flags.dryRun && flags.resume)
+              throw new CliError('--dry-run and --resume do not combine', ExitCode.usage);
+            const api = stripeApiFromEnv(ctx);
+            const db = await ctx.database();
+            const bar = ctx.out.progress('Backfilling Stripe', pageSize);
+            const listed = new Map<string, { listed: number; more: boolean }>();
+            let shown = 0;
+            const r = await backfillStripe(db.pool, api, {
+              days,
+              asOf,
+              dryRun: Boolean(flags.dryRun),
+              resume: Boolean(flags.resume),
+              pageSize,
+              onProgress: (e) => {
+                listed.set(e.resource, { listed: e.listed, more: e.hasMore });
+                const total = [...listed.values()].reduce(
+                  (t, x) => t + x.listed + (x.more ? pageSize : 0),
+                  0,
+                );
+                const done = [...listed.values()].reduce((t, x) => t + x.listed, 0);
+                bar.setTotal(Math.max(total, done));
+                bar.increment(done - shown);
+                shown = done;
+              },
+            });
+            bar.stop();
+            if (!r.ok) {
+              const resumable =
+                r.error.code === 'stripe_error' && r.error.runId !== null
+                  ? ' Fix the cause and run again with --resume.'
+                  : '';
+              throw new CliError(
+                `${r.error.message}.${resumable}`,
+                r.error.code === 'invalid_input' ? ExitCode.usage : ExitCode.unavailable,
+              );
+            }
+            ctx.out.result(r.value, () => formatSummary(r.value));
+            return r.value.totals.errors > 0 ? ExitCode.dataError : ExitCode.ok;
+          },
+        ),
+      );
+  },
+};
