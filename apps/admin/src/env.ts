@@ -6,6 +6,7 @@ export const adminEnvShape = {
   ...envSchemas.database,
   ...envSchemas.reporting,
   ...envSchemas.admin,
+  METRICS_APP: envSchemas.notifications.METRICS_APP,
 };
 
 const parse = () => readEnv(adminEnvShape, process.env);

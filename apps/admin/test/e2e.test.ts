@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount, formatMoney, formatPercent, formatRatio } from '../src/lib/format.ts';
 import { cliJson } from './cli.ts';
 import { appDir, buildApp, chromiumArgs, type RunningApp, startApp } from './harness.ts';
-import { SEED_END, seedProductEvents, seedStripeEvents } from './seed.ts';
+import { SEED_END, seedLifecycle, seedProductEvents, seedStripeEvents } from './seed.ts';
 
 const PASSWORD = 'e2e-admin-password-1234';
 const shots = path.join(appDir, 'test-results');
@@ -38,7 +38,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // Seeded through the packages' own paths: the metrics tracker, the ledger inbox and worker.
   const [, stripe] = await Promise.all([
-    seedProductEvents(db.pool, { users: 150, seed: 7 }),
+    seedProductEvents(db.pool, { users: 150, seed: 7 }).then(() => seedLifecycle(db.pool)),
     seedStripeEvents(db.pool, { customers: 60, seed: 7, deadCount: 2 }),
     buildApp(),
   ]);
@@ -328,6 +328,35 @@ describe('admin dashboard in Chromium', () => {
       ...monthly.cohorts.map((c) => c.cohortStart),
       'All (weighted)',
     ]);
+  });
+
+  it('lifecycle: the same series and stages as `org-reports lifecycle show --json`', async () => {
+    interface Show {
+      series: { period: string; new: number; returning: number; resurrecting: number; dormant: number }[];
+      distribution: { stage: string; count: number }[];
+    }
+    // 12 weeks ending at END = the page's custom range [END - 84 days, END) by week.
+    const shown = await cliJson<Show>(
+      ['lifecycle', 'show', '--interval', 'week', '--periods', '12', '--as-of', END, '--json'],
+      { DATABASE_URL: db.url, METRICS_APP: 'demo' },
+    );
+    const from = new Date(SEED_END.getTime() - 84 * 86_400_000).toISOString().slice(0, 10);
+    await page.goto(`${app.url}/lifecycle?from=${from}&to=${END}&interval=week&level=user`);
+    expect(await tableRows('table-lifecycle')).toEqual(
+      shown.series.map((p) => [
+        p.period,
+        String(p.new),
+        String(p.returning),
+        String(p.resurrecting),
+        String(p.dormant),
+      ]),
+    );
+    expect(shown.distribution.length).toBeGreaterThan(0);
+    expect(await tableRows('table-stages')).toEqual(
+      shown.distribution.map((d) => [d.stage, String(d.count)]),
+    );
+    expect((await tableRows('table-transitions')).length).toBeGreaterThan(0);
+    await shot('lifecycle');
   });
 
   it('refuses a replay server action without a session', async () => {

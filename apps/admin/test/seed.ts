@@ -9,6 +9,7 @@ import {
 } from '@org/billing-ledger';
 import { seededRandom, simulateStripeEvents } from '@org/billing-ledger/testing';
 import type { Pool } from '@org/db';
+import { runLifecycle } from '@org/lifecycle';
 import { createTracker, enrichmentCatalog, postgresTransport } from '@org/metrics';
 
 /** The seeded world: product usage and a Stripe event stream over [START, END). */
@@ -129,4 +130,15 @@ export async function seedStripeEvents(
   await queue.stop();
   if (!drained) throw new Error('the seeded Stripe events did not drain');
   return { events: events.length, dead: [...failing] };
+}
+
+/** Lifecycle stages evaluated weekly over the seeded range, by the package's own run. */
+export async function seedLifecycle(pool: Pool, options: { everyDays?: number } = {}): Promise<number> {
+  let recorded = 0;
+  const step = (options.everyDays ?? 7) * DAY_MS;
+  for (let t = SEED_START.getTime() + step; t <= SEED_END.getTime(); t += step) {
+    const result = await runLifecycle(pool, { app: APP, asOf: new Date(t) });
+    recorded += result.recorded;
+  }
+  return recorded;
 }

@@ -9,11 +9,13 @@ export async function pageContext(searchParams: Promise<SearchParams>): Promise<
   period: Period;
   sp: SearchParams;
   currency: string;
+  app: string;
   pool: Awaited<ReturnType<typeof pool>>;
 }> {
   await requireAdmin();
   const sp = await searchParams;
   // The clock is read here, at the edge; every query below takes the period explicitly.
   const period = parsePeriod(sp, new Date());
-  return { period, sp, currency: readAdminEnv().REPORTING_CURRENCY, pool: await pool() };
+  const env = readAdminEnv();
+  return { period, sp, currency: env.REPORTING_CURRENCY, app: env.METRICS_APP, pool: await pool() };
 }
