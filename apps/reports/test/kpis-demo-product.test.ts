@@ -63,3 +63,23 @@ describe('demo product usage', () => {
     expect(series.at(-1)!.wau).toBeGreaterThan(0);
   });
 });
+
+describe('demo world adapter', () => {
+  it('maps world customers to product users', async () => {
+    const { buildWorld } = await import('../src/demo/world.ts');
+    const { demoUsersFromWorld } = await import('../src/demo/product-events.ts');
+    const world = buildWorld({ seed: 3, customers: 60, months: 3 });
+    const mapped = demoUsersFromWorld(world.customers);
+    expect(mapped).toHaveLength(60);
+    const payer = world.customers.findIndex((c) => c.subscriptions.length > 0);
+    expect(mapped[payer]!.paidAt).toBeInstanceOf(Date);
+    expect(mapped.filter((u) => u.paidAt === null).length).toBe(
+      world.customers.filter((c) => c.subscriptions.length === 0).length,
+    );
+    const events = mapped.flatMap((u) => userEvents(3, u, world.end));
+    expect(events.filter((e) => e.name === 'checkout_completed').length).toBeLessThanOrEqual(
+      mapped.filter((u) => u.paidAt).length,
+    );
+    expect(events.filter((e) => e.name === 'user_signed_up')).toHaveLength(60);
+  });
+});

@@ -7,6 +7,7 @@ import {
   enrichmentCatalog,
   postgresTransport,
 } from '@org/metrics';
+import type { WorldCustomer } from './world.ts';
 
 /**
  * Product usage for the demo's customers, sent through the @org/metrics tracker and its Postgres
@@ -15,7 +16,9 @@ import {
  *   { userId, accountId, signedUpAt, churnedAt?, paidAt?, plan? }
  *
  * - `signedUpAt`: the user_signed_up instant; `churnedAt`: usage stops (mostly) after it;
- * - `paidAt`: when the customer started paying (checkout events are emitted then), if known.
+ * - `paidAt`: when the customer started paying (checkout events are emitted then); null = never;
+ *   absent = a random share of activated users check out;
+ * - `engagement` (0..1): shapes activation and activity (the demo world's customers carry it).
  *
  * Behaviour: ~70% activate (first enrichment within days of signup), activity decays from a
  * user-specific level towards a floor (engagement decay), enrichments succeed ~92% of the time,
@@ -30,6 +33,31 @@ export interface DemoUser {
   churnedAt?: Date | null;
   paidAt?: Date | null;
   plan?: string;
+  /** 0..1: how engaged the user is (shapes activation and activity); random when absent. */
+  engagement?: number;
+}
+
+/**
+ * The demo world's customers as product users: account = the customer's company, paid from the
+ * first subscription's first paid instant (trial end or start), churned when the last subscription
+ * was cancelled and none followed.
+ */
+export function demoUsersFromWorld(customers: readonly WorldCustomer[]): DemoUser[] {
+  return customers.map((c) => {
+    const subs = [...c.subscriptions].sort((a, b) => a.startAt.getTime() - b.startAt.getTime());
+    const first = subs[0];
+    const last = subs.at(-1);
+    const plan = first?.plans[0]?.product;
+    return {
+      userId: c.userId,
+      accountId: `acct_${c.company.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`,
+      signedUpAt: c.signupAt,
+      engagement: c.engagement,
+      paidAt: first ? (first.trialEndsAt ?? first.startAt) : null,
+      ...(last?.cancelRequestedAt ? { churnedAt: last.cancelRequestedAt } : {}),
+      ...(plan ? { plan } : {}),
+    };
+  });
 }
 
 export interface ProductDemoOptions {
@@ -130,9 +158,10 @@ export function userEvents(seed: number, user: DemoUser, asOf: Date): DemoEvent[
     ...(user.plan ? { plan: user.plan } : {}),
   });
 
-  const activates = rand() < 0.7;
-  const level = 0.15 + rand() * 0.55; // daily activity probability at signup
-  const tau = 10 + rand() * 80; // days for engagement to decay by 1/e
+  const e = user.engagement;
+  const activates = rand() < (e === undefined ? 0.7 : 0.35 + 0.6 * e);
+  const level = e === undefined ? 0.15 + rand() * 0.55 : 0.08 + 0.6 * e * (0.7 + 0.3 * rand()); // daily activity probability at signup
+  const tau = (10 + rand() * 80) * (e === undefined ? 1 : 0.5 + e); // days for engagement to decay by 1/e
   const floor = 0.02 + rand() * 0.12;
   const failureRate = 0.05 + rand() * 0.06;
   let integrated = false;
@@ -206,9 +235,13 @@ export function userEvents(seed: number, user: DemoUser, asOf: Date): DemoEvent[
     }
   }
 
+  // paidAt: null = never pays; absent = a random 30% of activated users check out.
   const paidAt =
-    user.paidAt?.getTime() ??
-    (activates && rand() < 0.3 ? signup + Math.floor((3 + rand() * 20) * DAY) : null);
+    user.paidAt !== undefined
+      ? (user.paidAt?.getTime() ?? null)
+      : activates && rand() < 0.3
+        ? signup + Math.floor((3 + rand() * 20) * DAY)
+        : null;
   if (paidAt !== null && paidAt < end) {
     const plan = user.plan ?? pick(rand, ['starter', 'growth', 'scale']);
     const amount = plan === 'scale' ? 29_900 : plan === 'growth' ? 9_900 : 2_900;
