@@ -129,6 +129,17 @@ export {
   type ResourceSummary,
 } from './backfill/stripe-backfill.ts';
 export {
+  type BillingJob,
+  type BillingJobDeps,
+  type BillingSchedules,
+  billingJobs,
+  defaultBillingSchedules,
+  recordAuditRun,
+  runBillingJob,
+  scheduleBillingJobs,
+  startBillingJobWorkers,
+} from './backfill/scheduled-jobs.ts';
+export {
   cashBetween,
   type MovementsPoint,
   movementsBetween,
