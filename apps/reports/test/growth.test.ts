@@ -64,7 +64,8 @@ describe('org-reports growth', () => {
     const run = await runCli(['growth', '--as-of', DATASET_AS_OF, '--format', 'html', '--output', file], env);
     expect(run).toMatchObject({
       code: 0,
-      stdout: `Wrote ${file}\nNarrative from rule findings only (ANTHROPIC_API_KEY is not set).\n`,
+      stdout: `Wrote ${file}\n`,
+      stderr: 'Narrative from rule findings only (ANTHROPIC_API_KEY is not set).\n',
     });
     expect(readFileSync(file, 'utf8')).toMatch(/^<!doctype html>/);
   });

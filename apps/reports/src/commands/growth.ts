@@ -155,7 +155,7 @@ export const growthCommand: CommandModule = {
               insights: report.insights.source,
               findings: report.insights.findings.length,
             },
-            () => [...written.files.map((f) => `Wrote ${f}`), report.insights.sourceLine].join('\n'),
+            () => written.files.map((f) => `Wrote ${f}`).join('\n'),
           );
         }
         ctx.out.note(report.insights.sourceLine);

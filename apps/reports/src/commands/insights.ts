@@ -43,7 +43,7 @@ export const insightsCommand: CommandModule = {
               insights: report.source,
               findings: report.findings.length,
             },
-            () => [...written.files.map((f) => `Wrote ${f}`), report.sourceLine].join('\n'),
+            () => written.files.map((f) => `Wrote ${f}`).join('\n'),
           );
         ctx.out.note(report.sourceLine);
       }),
