@@ -45,7 +45,7 @@ describe('scheduled billing jobs', () => {
       revenueAudit: '0 6 * * *',
     });
     const schedules = await queue.boss.getSchedules();
-    expect(schedules.map((s) => [s.name, s.cron, s.timezone ?? s.options?.tz]).sort()).toEqual([
+    expect(schedules.map((s) => [s.name, s.cron, s.options?.tz]).sort()).toEqual([
       [billingJobs.reconcileUsage, '5 3 * * *', 'UTC'],
       [billingJobs.revenueAudit, '0 6 * * *', 'UTC'],
     ]);
