@@ -359,6 +359,22 @@ describe('admin dashboard in Chromium', () => {
     await shot('lifecycle');
   });
 
+  it('insights: the findings and headline of `org-reports growth --no-llm`', async () => {
+    const report = await cliJson<{
+      insights: { narrative: { headline: string }; findings: { title: string; severity: string }[] };
+    }>(['growth', '--days', '30', '--as-of', END, '--format', 'json', '--no-llm'], {
+      DATABASE_URL: db.url,
+      REPORTING_CURRENCY: 'usd',
+    });
+    await page.goto(`${app.url}/insights?days=30&to=${END}`);
+    expect(await text('headline')).toBe(report.insights.narrative.headline);
+    const rows = report.insights.findings.length ? await tableRows('table-findings') : [];
+    expect(rows.map((r) => `${r[0]}|${r[1]}`).sort()).toEqual(
+      report.insights.findings.map((f) => `${f.title}|${f.severity}`).sort(),
+    );
+    await shot('insights');
+  });
+
   it('refuses a replay server action without a session', async () => {
     const ctx = await browser.newContext();
     const anon = await ctx.newPage();
