@@ -77,6 +77,7 @@ export { type JournalRow, type ModelState, modelCredit, modelDeduct, newModel, t
 export {
   claimRecharge,
   creditRecharge,
+  deductAndRecharge,
   type RechargeClaim,
   type RechargeError,
   type RechargeOutcome,

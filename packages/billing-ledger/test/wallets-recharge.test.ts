@@ -8,7 +8,7 @@ import { parseEvent } from '../src/stripe/parse.ts';
 import { createStripeApi } from '../src/stripe-api/client.ts';
 import { createCheckoutSession } from '../src/wallets/checkout.ts';
 import { startRechargeWorker } from '../src/wallets/jobs.ts';
-import { claimRecharge, requestRecharge, runRecharge } from '../src/wallets/recharge.ts';
+import { claimRecharge, deductAndRecharge, runRecharge } from '../src/wallets/recharge.ts';
 import {
   checkWalletIntegrity,
   credit,
@@ -126,10 +126,21 @@ describe('auto-recharge', () => {
       pollingIntervalSeconds: 0.5,
     });
     try {
-      const sends = await Promise.all(
-        Array.from({ length: 5 }, () => requestRecharge(db.pool, wallet.id, worker.send)),
+      const sent: unknown[] = [];
+      const deductions = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          deductAndRecharge(
+            db.pool,
+            { walletId: wallet.id, amount: 10, idempotencyKey: `q-${i}` },
+            (job, key) => {
+              sent.push(job);
+              return worker.send(job, key);
+            },
+          ),
+        ),
       );
-      expect(sends.filter((c) => c?.created)).toHaveLength(1);
+      expect(deductions.every((d) => d.ok && d.value.needsRecharge)).toBe(true);
+      expect(sent).toHaveLength(1);
       // Wait for the first (declined) attempt, then let the card work.
       for (let i = 0; i < 100; i++) {
         const { rows } = await db.pool.query(
@@ -142,14 +153,14 @@ describe('auto-recharge', () => {
       fake.acceptCustomer(customer);
       for (let i = 0; i < 150; i++) {
         const w = await getWallet(db.pool, wallet.id);
-        if (w.ok && w.value.balance === 5000) break;
+        if (w.ok && w.value.balance === 4950) break;
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       await worker.stop();
     }
     const w = await getWallet(db.pool, wallet.id);
-    expect(w.ok && w.value).toMatchObject({ balance: 5000, rechargeCycle: 1 });
+    expect(w.ok && w.value).toMatchObject({ balance: 4950, rechargeCycle: 1 });
     expect(chargesOf(customer)).toHaveLength(1);
     const { rows } = await db.pool.query(
       'select status, attempts from public.wallet_recharges where wallet_id = $1',

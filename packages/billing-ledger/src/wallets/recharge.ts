@@ -1,6 +1,6 @@
 import type { StripeApi, StripeCallError } from '../stripe-api/client.ts';
 import { err, ok, type Result, type WalletError } from './result.ts';
-import { credit, type Queryable } from './store.ts';
+import { credit, type DeductInput, deduct, type Queryable } from './store.ts';
 
 /**
  * Auto-recharge. A wallet below its recharge threshold has one recharge per *cycle*: the cycle's
@@ -236,7 +236,10 @@ async function recordFailure(
 }
 
 /** Enqueues a recharge job (typically pg-boss `send` or `sendInTransaction`). */
-export type RechargeSender = (job: { walletId: string; cycle: number }, singletonKey: string) => Promise<unknown>;
+export type RechargeSender = (
+  job: { walletId: string; cycle: number },
+  singletonKey: string,
+) => Promise<unknown>;
 
 /**
  * Call after a deduction answered `needsRecharge`: claims the cycle and, for the one caller that
@@ -250,4 +253,21 @@ export async function requestRecharge(
   const claim = await claimRecharge(db, walletId);
   if (claim?.created) await send({ walletId, cycle: claim.cycle }, claim.stripeIdempotencyKey);
   return claim;
+}
+
+/**
+ * `deduct`, then, when the answer says `needsRecharge` (applied or rejected), claim the recharge
+ * cycle and enqueue its job once (see `requestRecharge`). The deduction's result is returned as is.
+ */
+export async function deductAndRecharge(
+  db: Queryable,
+  input: DeductInput,
+  send: RechargeSender,
+): Promise<Awaited<ReturnType<typeof deduct>>> {
+  const r = await deduct(db, input);
+  const needs = r.ok
+    ? r.value.needsRecharge
+    : r.error.code === 'debt_limit_exceeded' && r.error.needsRecharge;
+  if (needs) await requestRecharge(db, input.walletId, send);
+  return r;
 }
