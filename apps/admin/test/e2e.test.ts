@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -17,10 +17,19 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount, formatMoney, formatPercent, formatRatio } from '../src/lib/format.ts';
 import { cliJson } from './cli.ts';
-import { appDir, buildApp, chromiumArgs, type RunningApp, startApp } from './harness.ts';
+import { appDir, buildApp, chromiumArgs, clientFiles, type RunningApp, startApp } from './harness.ts';
 import { SEED_END, seedLifecycle, seedProductEvents, seedStripeEvents } from './seed.ts';
 
 const PASSWORD = 'e2e-admin-password-1234';
+// Canaries: set in the build's environment; none may appear in what the browser downloads.
+const CANARIES = {
+  ADMIN_PASSWORD: 'canary-admin-password-7f3a9c',
+  DATABASE_URL: 'postgres://canary_user:canary-db-secret-51be@db.invalid:5432/canary',
+  STRIPE_SECRET_KEY: 'sk_test_canary51bestripesecret',
+  STRIPE_WEBHOOK_SECRET: 'whsec_canary51bewebhooksecret',
+  SUPABASE_SERVICE_ROLE_KEY: 'canary-service-role-key-e1d2',
+  ANTHROPIC_API_KEY: 'sk-ant-canary-51be',
+};
 const shots = path.join(appDir, 'test-results');
 
 let db: TestDatabase;
@@ -40,7 +49,7 @@ beforeAll(async () => {
   const [, stripe] = await Promise.all([
     seedProductEvents(db.pool, { users: 150, seed: 7 }).then(() => seedLifecycle(db.pool)),
     seedStripeEvents(db.pool, { customers: 60, seed: 7, deadCount: 2 }),
-    buildApp(),
+    buildApp(CANARIES),
   ]);
   dead = stripe.dead;
   app = await startApp({
@@ -373,6 +382,32 @@ describe('admin dashboard in Chromium', () => {
       report.insights.findings.map((f) => `${f.title}|${f.severity}`).sort(),
     );
     await shot('insights');
+  });
+
+  it('ships no secret, service key or database URL to the browser', () => {
+    const files = clientFiles();
+    expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    const leaks: string[] = [];
+    const patterns = [
+      ...Object.values(CANARIES),
+      PASSWORD,
+      db.url,
+      /postgres(ql)?:\/\/[^"'\s]*@/,
+      /\bsk_(live|test)_[A-Za-z0-9]{8,}/,
+      /\brk_(live|test)_[A-Za-z0-9]{8,}/,
+      /\bwhsec_[A-Za-z0-9]{8,}/,
+      /sk-ant-[A-Za-z0-9-]{8,}/,
+      /service_role/,
+      /sessionSecret/,
+      /admin\.json/,
+    ];
+    for (const file of files) {
+      const content = readFileSync(file, 'latin1');
+      for (const p of patterns)
+        if (typeof p === 'string' ? content.includes(p) : p.test(content))
+          leaks.push(`${path.relative(appDir, file)}: ${p}`);
+    }
+    expect(leaks).toEqual([]);
   });
 
   it('refuses a replay server action without a session', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +28,20 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
  * `next build` once per run. ADMIN_E2E_REUSE_BUILD=1 reuses an existing .next (e.g. right after
  * `turbo build` in CI); otherwise the test builds, so it always exercises the current source.
  */
-export async function buildApp(): Promise<void> {
+export async function buildApp(env: Record<string, string> = {}): Promise<void> {
   if (process.env.ADMIN_E2E_REUSE_BUILD === '1' && existsSync(path.join(appDir, '.next', 'BUILD_ID'))) return;
-  await run(['build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
+  await run(['build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env });
+}
+
+/** Every file the browser can download: .next/static (JS chunks, CSS, media). */
+export function clientFiles(dir = path.join(appDir, '.next', 'static')): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...clientFiles(p));
+    else out.push(p);
+  }
+  return out;
 }
 
 export async function freePort(): Promise<number> {

@@ -21,10 +21,18 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
     collect: { currency, funnel: defaultFunnel },
     narrative: { enabled: false },
   });
-  const findings = [...report.insights.findings].sort((a, b) => severityOrder[a.severity] - severityOrder[b.severity]);
+  const findings = [...report.insights.findings].sort(
+    (a, b) => severityOrder[a.severity] - severityOrder[b.severity],
+  );
   const n = report.insights.narrative;
   const value = (unit: string, v: number | null | undefined) =>
-    v === null || v === undefined ? '—' : unit === 'money' ? formatMoney(v, currency) : unit === 'ratio' ? formatPercent(v) : String(v);
+    v === null || v === undefined
+      ? '—'
+      : unit === 'money'
+        ? formatMoney(v, currency)
+        : unit === 'ratio'
+          ? formatPercent(v)
+          : String(v);
 
   return (
     <>
@@ -38,8 +46,8 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         <p className="loading">{report.insights.sourceLine}</p>
         {report.goal.progress !== null ? (
           <p data-testid="goal">
-            MRR goal: {formatMoney(report.goal.mrr, currency)} of {formatMoney(report.goal.mrrGoal, currency)} (
-            {formatPercent(report.goal.progress)})
+            MRR goal: {formatMoney(report.goal.mrr, currency)} of {formatMoney(report.goal.mrrGoal, currency)}{' '}
+            ({formatPercent(report.goal.progress)})
           </p>
         ) : null}
       </Section>
@@ -59,7 +67,10 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
               title: f.title,
               severity: f.severity,
               evidence: f.evidence
-                .map((e) => `${e.label}: ${value(e.unit, e.current)}${e.previous !== undefined ? ` (was ${value(e.unit, e.previous)})` : ''}`)
+                .map(
+                  (e) =>
+                    `${e.label}: ${value(e.unit, e.current)}${e.previous !== undefined ? ` (was ${value(e.unit, e.previous)})` : ''}`,
+                )
                 .join('; '),
               recommendation: f.recommendation,
             }))}
