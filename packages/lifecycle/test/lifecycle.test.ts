@@ -236,3 +236,54 @@ describe('email outbox', () => {
     }
   });
 });
+
+describe('RLS probes', () => {
+  it('anon and plain authenticated users read 0 rows of the lifecycle and cohort tables; admins read them', async () => {
+    await db.pool.query(`insert into cohort_refresh_runs (as_of) values (now())`);
+    await db.pool.query(
+      `insert into cohort_user_retention (app, granularity, mode, cohort_start, period, cohort_size, retained, as_of) values ('lc', 'week', 'on', '2026-03-02', 0, 2, 2, now())`,
+    );
+    await db.pool.query(
+      `insert into cohort_revenue_retention (currency, cohort_month, month_offset, customers, start_mrr, mrr, capped_mrr, churned_customers, as_of) values ('usd', '2026-03-01', 0, 1, 2900, 2900, 2900, 0, now())`,
+    );
+    const tables = [
+      'lifecycle_stages',
+      'lifecycle_transitions',
+      'email_outbox',
+      'cohort_user_retention',
+      'cohort_revenue_retention',
+      'cohort_refresh_runs',
+      'cohort_mrr_intervals',
+    ];
+    const read = async (role: string, claims: Record<string, unknown>, table: string) => {
+      const client = await db.pool.connect();
+      try {
+        await client.query('begin');
+        await client.query(`set local role ${role}`);
+        await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
+        return (await client.query(`select count(*)::int as n from public.${table}`)).rows[0].n as number;
+      } catch {
+        return 0; // permission denied: nothing readable
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    };
+    for (const table of tables) {
+      expect(
+        (await db.pool.query(`select count(*)::int as n from public.${table}`)).rows[0].n,
+        table,
+      ).toBeGreaterThan(0);
+      expect(await read('anon', { role: 'anon' }, table), table).toBe(0);
+      expect(await read('authenticated', { role: 'authenticated', sub: randomUUID() }, table), table).toBe(0);
+      expect(
+        await read(
+          'authenticated',
+          { role: 'authenticated', sub: randomUUID(), app_metadata: { role: 'admin' } },
+          table,
+        ),
+        table,
+      ).toBeGreaterThan(0);
+    }
+  });
+});

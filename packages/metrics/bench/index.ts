@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -456,9 +456,23 @@ if (!only || only === 'http') await benchHttp();
 if (!only || only === 'queries') await benchQueries();
 const file = path.join(root, 'bench', 'results', 'metrics.json');
 await mkdir(path.dirname(file), { recursive: true });
+// A partial run (--only) keeps the other sections of an earlier run.
+const previous: Record<string, unknown> = only
+  ? await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t),
+      () => ({}),
+    )
+  : {};
+const sizes = {
+  ...(previous.sizes as object | undefined),
+  ...(!only || only === 'ingest' ? { ingest: INGEST } : {}),
+  ...(!only || only === 'queries' ? { events: EVENTS } : {}),
+  ...(!only || only === 'http' ? { httpSeconds: HTTP_SECONDS } : {}),
+};
+const loadAverage = os.loadavg().map((l) => Math.round(l * 10) / 10);
 await writeFile(
   file,
-  `${JSON.stringify({ ...results, sizes: { ingest: INGEST, events: EVENTS, httpSeconds: HTTP_SECONDS } }, null, 2)}\n`,
+  `${JSON.stringify({ ...previous, ...results, loadAverageAtEnd: loadAverage, sizes }, null, 2)}\n`,
 );
 log(`wrote ${file}`);
 process.exit(0);
