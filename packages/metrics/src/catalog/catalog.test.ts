@@ -32,3 +32,11 @@ describe('event catalogs', () => {
     ).toBe(false);
   });
 });
+
+describe('client entry', () => {
+  it('loads without Node-only modules', async () => {
+    const client = await import('../client.ts');
+    expect(typeof client.createTracker).toBe('function');
+    expect(typeof client.supabaseTransport).toBe('function');
+  });
+});

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Catalog, EventName, EventProperties } from '../catalog/define.ts';
 import { MetricsError, type Result } from '../errors.ts';
 import type { ParsedWireEvent, RequestMetadata } from '../event.ts';
@@ -79,7 +78,7 @@ export function createTracker<C extends Catalog>(options: TrackerOptions<C>): Tr
   const retryBase = options.retryBaseMs ?? 200;
   const retryMax = options.retryMaxMs ?? 10_000;
   const now = options.now ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
+  const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   const queue: ParsedWireEvent[] = [];
   let head = 0;
   let inFlight = 0;

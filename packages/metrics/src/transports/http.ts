@@ -2,6 +2,8 @@ import { MetricsError } from '../errors.ts';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type ParsedWireEvent } from '../event.ts';
 import type { Transport } from '../tracker/transport.ts';
 
+const encoder = new TextEncoder();
+
 /** Splits a batch so every request stays within the ingest limits (500 events, 512 KB). */
 export function splitForIngest(
   batch: readonly ParsedWireEvent[],
@@ -12,7 +14,7 @@ export function splitForIngest(
   let current: ParsedWireEvent[] = [];
   let bytes = 16;
   for (const e of batch) {
-    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
+    const size = encoder.encode(JSON.stringify(e)).byteLength + 1;
     if (current.length > 0 && (current.length >= maxEvents || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];
