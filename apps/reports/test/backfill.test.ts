@@ -96,6 +96,25 @@ describe('org-reports backfill stripe', () => {
     expect(await ledgerDump(killed.pool)).toEqual(await ledgerDump(reference.pool));
   });
 
+  it('backfill events recovers the events of the last 30 days the inbox lacks, once', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const customer = fake.all('customer')[0]!;
+    const recent = [1, 2, 3].map((d) => fake.emit('customer.updated', customer, now - d * 86400));
+    fake.emit('customer.updated', customer, now - 40 * 86400);
+    const env = envFor(reference);
+    const first = await runCli(['backfill', 'events', '--json'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const r = JSON.parse(first.stdout);
+    expect(r.recovered.sort()).toEqual(recent.map((e) => e.id).sort());
+    const { rows } = await reference.pool.query(
+      `select count(*)::int as n from public.stripe_events where status = 'pending'`,
+    );
+    expect(rows[0].n).toBe(3);
+    const again = JSON.parse((await runCli(['backfill', 'events', '--json'], env)).stdout);
+    expect(again).toMatchObject({ recovered: [], alreadyReceived: 3 });
+  });
+
   it('reports usage errors and a missing key', async () => {
     expect((await runCli(['backfill', 'stripe', '--days', 'x'], envFor(reference))).code).toBe(64);
     expect((await runCli(['backfill', 'stripe'], { DATABASE_URL: reference.url })).code).toBe(78);

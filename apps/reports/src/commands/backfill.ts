@@ -1,4 +1,4 @@
-import { type BackfillSummary, backfillStripe } from '@org/billing-ledger';
+import { type BackfillSummary, backfillStripe, recoverMissedEvents } from '@org/billing-ledger';
 import { Option } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { colour, table } from '../output.ts';
@@ -123,6 +123,35 @@ export const backfillCommand: CommandModule = {
             return r.value.totals.errors > 0 ? ExitCode.dataError : ExitCode.ok;
           },
         ),
+      );
+    backfill
+      .command('events')
+      .description(
+        'missed-webhook recovery: list the Stripe events of the last N days (max 30) and feed the ones the inbox lacks through the normal intake',
+      )
+      .option('--days <n>', 'how far back (Stripe keeps 30 days of events)', '30')
+      .addOption(jsonOption())
+      .action(
+        action(async (ctx, flags: { days: string }) => {
+          const days = Number(flags.days);
+          if (!Number.isInteger(days) || days < 1 || days > 30)
+            throw new CliError('--days must be 1-30 (Stripe keeps 30 days of events)', ExitCode.usage);
+          const api = stripeApiFromEnv(ctx);
+          const db = await ctx.database();
+          const r = await recoverMissedEvents(db.pool, api, { asOf: new Date(), days });
+          if (!r.ok) throw new CliError(`Stripe: ${r.error.message}`, ExitCode.unavailable);
+          const v = r.value;
+          ctx.out.result({ ...v, since: v.since.toISOString() }, () =>
+            [
+              `${colour.bold('Missed-webhook recovery')} since ${v.since.toISOString()}`,
+              `  events listed      ${v.listed}`,
+              `  already received   ${v.alreadyReceived}`,
+              `  recovered          ${v.recovered.length}${v.recovered.length ? ' (queued for processing)' : ''}`,
+              ...v.invalid.map((e) => colour.red(`  invalid ${e.id}: ${e.error}`)),
+            ].join('\n'),
+          );
+          return v.invalid.length ? ExitCode.dataError : ExitCode.ok;
+        }),
       );
   },
 };
