@@ -18,7 +18,8 @@ svg .bar{fill:var(--accent)}svg .bar.neg{fill:var(--bad)}svg .track{fill:#eaeef2
 
 function changeClass(f: Figure): string {
   if (!f.change || f.change.absolute === 0) return '';
-  return f.change.absolute > 0 ? 'up' : 'down';
+  const good = f.better === 'up' ? f.change.absolute > 0 : f.change.absolute < 0;
+  return good ? 'up' : 'down';
 }
 
 function figureTable(figures: Figure[], currency: string): string {

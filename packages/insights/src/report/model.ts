@@ -24,6 +24,7 @@ export const figureSchema = z.object({
   current: nullableNumber.describe('Value for the current period (null: no data)'),
   previous: nullableNumber.describe('Value for the previous period of the same length'),
   change: changeSchema.nullable().describe('current - previous; relative is null when previous is 0'),
+  better: z.enum(['up', 'down']).describe('Which direction of change is good (churn: down)'),
 });
 
 export const chartSchema = z.object({
@@ -145,6 +146,8 @@ interface FigureSpec {
   label: string;
   unit: Unit;
   read: (s: MetricsSnapshot) => number | undefined;
+  /** Lower is better (churn, contraction, refunds). */
+  lowerIsBetter?: boolean;
 }
 
 const specs: Record<(typeof sectionIds)[number], { title: string; figures: FigureSpec[] }> = {
@@ -190,12 +193,14 @@ const specs: Record<(typeof sectionIds)[number], { title: string; figures: Figur
         label: 'Contraction',
         unit: 'money',
         read: (s) => s.revenue?.movements?.contraction,
+        lowerIsBetter: true,
       },
       {
         key: 'revenue.movements.churn',
         label: 'Churn',
         unit: 'money',
         read: (s) => s.revenue?.movements?.churn,
+        lowerIsBetter: true,
       },
       {
         key: 'revenue.cashCollected',
@@ -203,24 +208,33 @@ const specs: Record<(typeof sectionIds)[number], { title: string; figures: Figur
         unit: 'money',
         read: (s) => s.revenue?.cashCollected,
       },
-      { key: 'revenue.refunds', label: 'Refunds', unit: 'money', read: (s) => s.revenue?.refunds },
+      {
+        key: 'revenue.refunds',
+        label: 'Refunds',
+        unit: 'money',
+        read: (s) => s.revenue?.refunds,
+        lowerIsBetter: true,
+      },
       {
         key: 'revenue.customerChurnRate',
         label: 'Customer churn rate',
         unit: 'ratio',
         read: (s) => s.revenue?.customerChurnRate,
+        lowerIsBetter: true,
       },
       {
         key: 'revenue.grossMrrChurn',
         label: 'Gross MRR churn',
         unit: 'ratio',
         read: (s) => s.revenue?.grossMrrChurn,
+        lowerIsBetter: true,
       },
       {
         key: 'revenue.netMrrChurn',
         label: 'Net MRR churn',
         unit: 'ratio',
         read: (s) => s.revenue?.netMrrChurn,
+        lowerIsBetter: true,
       },
       { key: 'revenue.quickRatio', label: 'Quick ratio', unit: 'number', read: (s) => s.revenue?.quickRatio },
       { key: 'revenue.nrr', label: 'Net revenue retention', unit: 'ratio', read: (s) => s.revenue?.nrr },
@@ -363,6 +377,7 @@ export function buildGrowthReport(input: BuildReportInput): GrowthReport {
         current: c ?? null,
         previous: p ?? null,
         change: changeOf(c, p),
+        better: f.lowerIsBetter ? 'down' : 'up',
       });
     }
     return { id, title: spec.title, figures, tables: [], charts: [], notes: [] };
