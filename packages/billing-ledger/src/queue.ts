@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Queryable } from './store/apply.ts';
@@ -44,9 +45,26 @@ export interface LedgerQueue {
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 }
 
-/** pg-boss's Db adapter over a pg client or pool. */
+const statementNames = new Map<string, string>();
+/** A stable prepared-statement name per SQL text (pg-boss's statements are fixed strings). */
+export function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `pgb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * pg-boss's Db adapter over a pg client or pool. Parameterised statements run as named prepared
+ * statements, so their (non-trivial) plans are built once per connection instead of per job.
+ */
 export function executor(db: Queryable): PgBoss.Db {
-  return { executeSql: async (text: string, values: unknown[]) => db.query(text, values as unknown[]) as Promise<{ rows: unknown[] }> } as PgBoss.Db;
+  return {
+    executeSql: async (text: string, values: unknown[]) =>
+      (values && values.length > 0 ? db.query({ name: statementName(text), text, values }) : db.query(text)) as Promise<{ rows: unknown[] }>,
+  } as PgBoss.Db;
 }
 
 function policyOptions(p: RetryPolicy): PgBoss.Queue {

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
+import type { StripeEventEnvelope } from '../stripe/schemas.ts';
 import type { EventRegistry } from './registry.ts';
 
 /**
@@ -30,7 +32,7 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
-    const { rows } = await client.query<{ status: string; payload: unknown }>('select status, payload from public.stripe_events where id = $1 for update', [eventId]);
+    const { rows } = await prepared<{ status: string; payload: unknown }>(client, 'select status, payload from public.stripe_events where id = $1 for update', [eventId]);
     const row = rows[0];
     if (!row) {
       await client.query('commit');
@@ -68,6 +70,73 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
       broken = true;
     });
     return { status: 'error', error: error instanceof Error ? error : new Error(String(error)) };
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+/**
+ * The fast path: several events in one transaction. Inbox rows are locked up front, events are
+ * applied in object-id order (so concurrent batches take row locks in one global order), and all
+ * are marked in one statement. Returns null when anything fails (the whole batch rolls back); the
+ * caller then processes the events one by one with `processEvent` to isolate the failure.
+ */
+export async function processBatch(pool: pg.Pool, eventIds: string[], options: ProcessOptions): Promise<Map<string, ProcessOutcome> | null> {
+  if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin; set local synchronous_commit = off');
+    const { rows } = await prepared<{ id: string; status: string; payload: unknown }>(
+      client,
+      'select id, status, payload from public.stripe_events where id = any($1) order by id for update',
+      [eventIds],
+    );
+    const outcomes = new Map<string, ProcessOutcome>();
+    for (const id of eventIds) if (!rows.some((r) => r.id === id)) outcomes.set(id, { status: 'missing' });
+    const work: { id: string; event: StripeEventEnvelope; key: string }[] = [];
+    const ignored: string[] = [];
+    for (const r of rows) {
+      if (r.status === 'processed' || r.status === 'ignored') {
+        outcomes.set(r.id, { status: 'already_done' });
+        continue;
+      }
+      const parsed = parseEvent(r.payload);
+      if (!parsed.ok) throw parsed.error;
+      if (options.registry.handlersFor(parsed.value.type).length === 0) {
+        ignored.push(r.id);
+        outcomes.set(r.id, { status: 'ignored' });
+        continue;
+      }
+      const objectId = typeof parsed.value.data.object.id === 'string' ? parsed.value.data.object.id : '';
+      work.push({ id: r.id, event: parsed.value, key: `${objectId}\u0000${r.id}` });
+    }
+    work.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const w of work) {
+      const ctx = {
+        client,
+        event: w.event,
+        object: w.event.data.object,
+        apply: { observedAt: new Date(w.event.created * 1000), sourceEventId: w.event.id, deleted: w.event.type.endsWith('.deleted') },
+      };
+      for (const handler of options.registry.handlersFor(w.event.type)) await handler(ctx);
+      outcomes.set(w.id, { status: 'processed' });
+    }
+    const processed = work.map((w) => w.id);
+    await prepared(
+      client,
+      `update public.stripe_events set status = case when id = any($2) then 'ignored' else 'processed' end,
+         attempts = attempts + 1, last_error = null, processed_at = now()
+       where id = any($1)`,
+      [[...processed, ...ignored], ignored],
+    );
+    await client.query('commit');
+    return outcomes;
+  } catch {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    return null;
   } finally {
     client.release(broken ? true : undefined);
   }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { type LedgerQueue, STRIPE_EVENTS_QUEUE } from '../queue.ts';
-import { type ObjectFetcher, processEvent, recordFailure } from './processor.ts';
+import { type ObjectFetcher, processBatch, processEvent, recordFailure } from './processor.ts';
 import type { EventRegistry } from './registry.ts';
 
 export interface WorkerOptions {
@@ -55,13 +55,13 @@ export function startWorker(options: WorkerOptions): Worker {
 
   async function handleBatch(jobs: PgBoss.JobWithMetadata<JobData>[]): Promise<void> {
     const done: string[] = [];
-    for (const job of jobs) {
-      const eventId = job.data?.eventId;
-      if (typeof eventId !== 'string') {
-        done.push(job.id);
-        continue;
-      }
-      const outcome = await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject });
+    const valid = jobs.filter((j) => typeof j.data?.eventId === 'string');
+    for (const j of jobs) if (!valid.includes(j)) done.push(j.id);
+    // Fast path: the whole batch in one transaction; on any failure, one by one.
+    const batch = valid.length > 1 ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], { registry, fetchObject: options.fetchObject }) : null;
+    for (const job of valid) {
+      const eventId = job.data.eventId;
+      const outcome = batch?.get(eventId) ?? (await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject }));
       if (outcome.status === 'error') {
         const dead = job.retryCount >= job.retryLimit;
         await recordFailure(pool, eventId, outcome.error, dead).catch(() => {});
@@ -69,7 +69,7 @@ export function startWorker(options: WorkerOptions): Worker {
         options.onError?.(eventId, outcome.error, dead);
       } else {
         done.push(job.id);
-        processed++;
+        if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
       }
     }
     if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);

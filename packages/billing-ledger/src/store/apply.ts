@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementName } from '../queue.ts';
 import { err, ok, type Result, type LedgerError } from '../errors.ts';
 import { type SubscriptionVersion, subscriptionIntervals, type SubscriptionSnapshot } from '../pure/mrr.ts';
 import { lifecycleRank, type VersionKey } from '../pure/ordering.ts';
@@ -10,6 +11,11 @@ import { discountSnapshot, type ParsedObject, parseStripeObject, subscriptionSna
  * same object applied twice, or an older state applied after a newer one, changes nothing.
  */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Runs a fixed SQL text as a named prepared statement (planned once per connection). */
+export function prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(db: Queryable, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  return db.query<R>({ name: statementName(text), text, values });
+}
 
 export interface ApplyOptions {
   /** When the state was true: the event's `created`, or the observation time for a backfill. */
@@ -34,18 +40,37 @@ const sec = (d: Date) => Math.floor(d.getTime() / 1000);
 const toDate = (s: number | null | undefined) => (s === null || s === undefined ? null : new Date(s * 1000));
 const json = (v: unknown) => JSON.stringify(v ?? {});
 
-async function guardedUpsert(db: Queryable, table: string, row: Record<string, unknown>, key: VersionKey, jsonColumns: string[] = []): Promise<ApplyOutcome> {
+/**
+ * insert ... on conflict (id) do update, only when the new version key is greater. `always` maps
+ * columns that merge regardless of the guard (an order-independent expression such as a least());
+ * with it, every conflict updates and columns take the new value only when the key is greater.
+ */
+async function guardedUpsert(
+  db: Queryable,
+  table: string,
+  row: Record<string, unknown>,
+  key: VersionKey,
+  jsonColumns: string[] = [],
+  always: Record<string, string> = {},
+): Promise<ApplyOutcome> {
   const cols = [...Object.keys(row), 'src_at', 'src_rank', 'src_event'];
   const values = [...Object.values(row), new Date(key.at * 1000), key.rank, key.eventId];
   const placeholders = cols.map((c, i) => (jsonColumns.includes(c) || c === 'raw' ? `$${i + 1}::jsonb` : `$${i + 1}`));
-  const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
+  const newer = '(t.src_at, t.src_rank, t.src_event) < (excluded.src_at, excluded.src_rank, excluded.src_event)';
+  const merged = Object.keys(always).length > 0;
+  const updates = cols
+    .filter((c) => c !== 'id')
+    .map((c) => (always[c] ? `${c} = ${always[c]}` : merged ? `${c} = case when ${newer} then excluded.${c} else t.${c} end` : `${c} = excluded.${c}`));
   const sql = `insert into public.${table} as t (${cols.join(', ')}) values (${placeholders.join(', ')})
-    on conflict (id) do update set ${updates.join(', ')}, updated_at = now()
-    where (t.src_at, t.src_rank, t.src_event) < (excluded.src_at, excluded.src_rank, excluded.src_event)
-    returning (xmax = 0) as inserted`;
-  const r = await db.query<{ inserted: boolean }>(sql, values);
-  if (r.rowCount === 0) return 'skipped';
-  return r.rows[0]!.inserted ? 'inserted' : 'updated';
+    on conflict (id) do update set ${updates.join(', ')}, updated_at = ${merged ? `case when ${newer} then now() else t.updated_at end` : 'now()'}
+    ${merged ? '' : `where ${newer}`}
+    returning (xmax = 0) as inserted, src_at, src_rank, src_event`;
+  const r = await prepared<{ inserted: boolean; src_at: Date; src_rank: number; src_event: string }>(db, sql, values);
+  const out = r.rows[0];
+  if (!out) return 'skipped';
+  if (out.inserted) return 'inserted';
+  const mine = out.src_at.getTime() === key.at * 1000 && Number(out.src_rank) === key.rank && out.src_event === key.eventId;
+  return mine ? 'updated' : 'skipped';
 }
 
 function keyFor(options: ApplyOptions, rank: number): VersionKey {
@@ -54,7 +79,7 @@ function keyFor(options: ApplyOptions, rank: number): VersionKey {
 
 /** Serialises MRR recomputation of one subscription across concurrent workers. */
 async function lockSubscription(db: Queryable, id: string): Promise<void> {
-  await db.query(`select pg_advisory_xact_lock(hashtextextended('billing-ledger:sub:' || $1, 0))`, [id]);
+  await prepared(db, `select pg_advisory_xact_lock(hashtextextended('billing-ledger:sub:' || $1, 0))`, [id]);
 }
 
 type StoredSnapshot = SubscriptionSnapshot & { discountIds?: string[]; discounts: (SubscriptionSnapshot['discounts'][number] & { couponId?: string | null })[] };
@@ -66,7 +91,7 @@ type StoredSnapshot = SubscriptionSnapshot & { discountIds?: string[]; discounts
  */
 export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: string, options: { locked?: boolean } = {}): Promise<number> {
   if (!options.locked) await lockSubscription(db, subscriptionId);
-  const { rows } = await db.query<{ at: number; rank: number; event: string; snapshot: StoredSnapshot }>(
+  const { rows } = await prepared<{ at: number; rank: number; event: string; snapshot: StoredSnapshot }>(db,
     `select extract(epoch from src_at)::bigint as at, src_rank as rank, src_event as event, snapshot
      from public.stripe_subscription_versions where subscription_id = $1`,
     [subscriptionId],
@@ -79,7 +104,7 @@ export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: st
   }
   const discounts = new Map<string, StoredSnapshot['discounts'][number]>();
   if (discountIds.size) {
-    const d = await db.query(
+    const d = await prepared(db,
       `select id, coupon_id, percent_off::float8 as percent_off, amount_off, currency, duration,
               extract(epoch from start_at)::bigint as start_s, extract(epoch from end_at)::bigint as end_s
        from public.stripe_discounts where id = any($1)`,
@@ -101,7 +126,7 @@ export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: st
   }
   const coupons = new Map<string, { percentOff: number | null; amountOff: number | null; currency: string | null; duration: 'forever' | 'once' | 'repeating' }>();
   if (couponIds.size) {
-    const c = await db.query(`select id, percent_off::float8 as percent_off, amount_off, currency, duration from public.stripe_coupons where id = any($1)`, [[...couponIds]]);
+    const c = await prepared(db, `select id, percent_off::float8 as percent_off, amount_off, currency, duration from public.stripe_coupons where id = any($1)`, [[...couponIds]]);
     for (const r of c.rows) coupons.set(r.id, { percentOff: r.percent_off, amountOff: r.amount_off, currency: r.currency, duration: r.duration });
   }
   const versions: SubscriptionVersion[] = rows.map((r) => {
@@ -113,7 +138,7 @@ export async function recomputeSubscriptionMrr(db: Queryable, subscriptionId: st
   });
   const intervals = subscriptionIntervals(versions);
   // Replace the subscription's intervals in one statement: upsert the new set, delete the rest.
-  await db.query(
+  await prepared(db,
     `with new as (
        select x.item_id, x.customer_id, x.currency, to_timestamp(x.valid_from) as valid_from, to_timestamp(x.valid_to) as valid_to, x.mrr
        from jsonb_to_recordset($2::jsonb) as x(item_id text, customer_id text, currency text, valid_from bigint, valid_to bigint, mrr bigint)
@@ -279,7 +304,7 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
         ['metadata'],
       );
       if (outcome !== 'skipped') {
-        await db.query(
+        await prepared(db,
           `with new as (select * from jsonb_to_recordset($2::jsonb) as x(id text, price_id text, quantity bigint, ps bigint, pe bigint, raw jsonb)),
            gone as (delete from public.stripe_subscription_items i where i.subscription_id = $1 and i.id not in (select id from new))
            insert into public.stripe_subscription_items (id, subscription_id, price_id, quantity, current_period_start, current_period_end, raw)
@@ -302,7 +327,7 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
         );
       }
       // Every version is kept, even one older than the current state: it shapes MRR history.
-      await db.query(
+      await prepared(db,
         `insert into public.stripe_subscription_versions (subscription_id, src_at, src_rank, src_event, snapshot)
          values ($1, $2, $3, $4, $5::jsonb) on conflict do nothing`,
         [s.id, new Date(key.at * 1000), key.rank, key.eventId, JSON.stringify(snap)],
@@ -344,12 +369,18 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
         ['metadata'],
       );
       if (outcome !== 'skipped' && inv.lines) {
-        await db.query('delete from public.stripe_invoice_lines where invoice_id = $1', [inv.id]);
-        await db.query(
-          `insert into public.stripe_invoice_lines (invoice_id, id, amount, currency, description, price_id, quantity, proration, subscription_id, subscription_item_id, period_start, period_end)
+        await prepared(db,
+          `with new as (
+             select * from jsonb_to_recordset($2::jsonb) as x(id text, amount bigint, currency text, description text, price_id text, quantity bigint, proration boolean, subscription_id text, subscription_item_id text, ps bigint, pe bigint)
+           ), gone as (
+             delete from public.stripe_invoice_lines l where l.invoice_id = $1 and l.id not in (select id from new)
+           )
+           insert into public.stripe_invoice_lines (invoice_id, id, amount, currency, description, price_id, quantity, proration, subscription_id, subscription_item_id, period_start, period_end)
            select $1, x.id, x.amount, x.currency, x.description, x.price_id, x.quantity, x.proration, x.subscription_id, x.subscription_item_id, to_timestamp(x.ps), to_timestamp(x.pe)
-           from jsonb_to_recordset($2::jsonb) as x(id text, amount bigint, currency text, description text, price_id text, quantity bigint, proration boolean, subscription_id text, subscription_item_id text, ps bigint, pe bigint)
-           on conflict do nothing`,
+           from new x
+           on conflict (invoice_id, id) do update set amount = excluded.amount, currency = excluded.currency, description = excluded.description, price_id = excluded.price_id,
+             quantity = excluded.quantity, proration = excluded.proration, subscription_id = excluded.subscription_id, subscription_item_id = excluded.subscription_item_id,
+             period_start = excluded.period_start, period_end = excluded.period_end`,
           [
             inv.id,
             JSON.stringify(
@@ -389,19 +420,15 @@ async function applyParsed(db: Queryable, parsed: ParsedObject, raw: unknown, op
           description: pi.description ?? null,
           last_error: pi.last_payment_error?.message ?? pi.last_payment_error?.code ?? null,
           created_at: toDate(pi.created),
+          succeeded_at: pi.status === 'succeeded' ? new Date(key.at * 1000) : null,
           metadata: json(pi.metadata),
           raw: json(raw),
         },
         key,
         ['metadata'],
-      );
-      if (pi.status === 'succeeded') {
         // The earliest time it was seen succeeded, whatever order the events came in.
-        await db.query(
-          `update public.stripe_payment_intents set succeeded_at = least(coalesce(succeeded_at, $2), $2) where id = $1 and (succeeded_at is null or succeeded_at > $2)`,
-          [pi.id, new Date(key.at * 1000)],
-        );
-      }
+        { succeeded_at: 'least(t.succeeded_at, excluded.succeeded_at)' },
+      );
       return { kind: 'payment_intent', id: pi.id, outcome };
     }
     case 'charge': {

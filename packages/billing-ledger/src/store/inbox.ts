@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '@org/db';
 import { err, LedgerError, ok, type Result } from '../errors.ts';
 import { DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE, sendInTransaction } from '../queue.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
-import type { Queryable } from './apply.ts';
+import { prepared, type Queryable } from './apply.ts';
 
 /** The Stripe event inbox: insert-once by event id, status, attempts, replay. */
 export type InboxStatus = 'pending' | 'processed' | 'ignored' | 'failed' | 'dead';
@@ -48,14 +49,15 @@ function toEvent(r: Record<string, unknown>): InboxEvent {
  * job on the same connection. Call inside a transaction so both commit together.
  */
 export async function insertEvent(client: Queryable, event: StripeEventEnvelope, rawBody: string, options: { queueSchema?: string } = {}): Promise<{ inserted: boolean }> {
-  const r = await client.query(
-    `insert into public.stripe_events (id, type, api_version, created_at, livemode, payload)
-     values ($1, $2, $3, to_timestamp($4), $5, $6::jsonb) on conflict (id) do nothing returning id`,
-    [event.id, event.type, event.api_version ?? null, event.created, event.livemode ?? false, rawBody],
+  const jobId = randomUUID();
+  const r = await prepared(
+    client,
+    `insert into public.stripe_events (id, type, api_version, created_at, livemode, payload, job_id)
+     values ($1, $2, $3, to_timestamp($4), $5, $6::jsonb, $7) on conflict (id) do nothing returning id`,
+    [event.id, event.type, event.api_version ?? null, event.created, event.livemode ?? false, rawBody, jobId],
   );
   if (r.rowCount === 0) return { inserted: false };
-  const jobId = await sendInTransaction(client, STRIPE_EVENTS_QUEUE, { eventId: event.id }, { schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA });
-  await client.query('update public.stripe_events set job_id = $2 where id = $1', [event.id, jobId]);
+  await sendInTransaction(client, STRIPE_EVENTS_QUEUE, { eventId: event.id }, { id: jobId, schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA });
   return { inserted: true };
 }
 

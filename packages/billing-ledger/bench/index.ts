@@ -1,0 +1,226 @@
+// Benchmarks for @org/billing-ledger: `pnpm --filter @org/billing-ledger bench` (or `pnpm bench`).
+// 1. webhook ack latency (p50/p99) at 200 req/s, open loop, signed payloads over loopback, with the
+//    worker processing in the same process (as the webhook app runs);
+// 2. processing throughput for 10,000 queued events;
+// 3. the same 10,000 events through @supabase/stripe-sync-engine 0.48.5 (re-fetching off), side by side.
+// Writes bench/results/billing-ledger.json at the repo root.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { findRepoRoot, withTransaction } from '@org/db';
+import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import Stripe from 'stripe';
+import { createStripeWebhookHandler, defaultEventRegistry, insertEvent, parseEvent, startQueue, startWorker, waitForDrain } from '../src/index.ts';
+import { simulateStripeEvents, type StripeEvent } from '../src/testing/index.ts';
+
+const SECRET = 'whsec_bench_secret';
+const stripe = new Stripe('sk_test_bench_unused');
+const START = Date.UTC(2026, 0, 1) / 1000;
+const N = Number(process.env.BENCH_EVENTS ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+function eventsFor(n: number, prefix: string): StripeEvent[] {
+  let customers = Math.ceil(n / 14);
+  for (;;) {
+    const events = simulateStripeEvents({ seed: 4242, customers, start: START, days: 365, prefix });
+    if (events.length >= n) return events.slice(0, n);
+    customers = Math.ceil(customers * 1.3);
+  }
+}
+
+function toRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      req.on('data', (chunk: Buffer) => c.enqueue(new Uint8Array(chunk)));
+      req.on('end', () => c.close());
+      req.on('error', (e) => c.error(e));
+    },
+  });
+  return new Request(`http://127.0.0.1${req.url}`, { method: req.method ?? 'POST', headers, body, duplex: 'half' } as RequestInit);
+}
+
+async function ackLatency(db: TestDatabase) {
+  const queue = await startQueue(db.pool);
+  const worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency: 2 });
+  const handler = createStripeWebhookHandler({ pool: db.pool, stripe, secrets: [SECRET] });
+  const server = createServer((req, res) => {
+    handler(toRequest(req)).then(async (r) => {
+      res.writeHead(r.status, Object.fromEntries(r.headers));
+      res.end(Buffer.from(await r.arrayBuffer()));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+  const events = eventsFor(RATE * SECONDS, 'ack');
+  // Sign up front so the client's signing cost does not shape the arrival schedule.
+  const bodies = events.map((e) => {
+    const body = JSON.stringify(e);
+    return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
+  });
+  // Warm-up: connections, plans.
+  for (let i = 0; i < 20; i++) await fetch(url, { method: 'POST', body: '{}', headers: { 'stripe-signature': 'x' } }).then((r) => r.arrayBuffer());
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < bodies.length; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { body, signature } = bodies[i]!;
+    const t0 = performance.now();
+    inflight.push(
+      fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          if (r.status !== 200) errors++;
+          latencies.push(performance.now() - t0);
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - started) / 1000;
+  await waitForDrain(db.pool, { timeoutMs: 300_000 });
+  await new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  });
+  await worker.stop();
+  await queue.stop();
+  return {
+    requests: bodies.length,
+    targetRatePerSecond: RATE,
+    achievedRatePerSecond: round(bodies.length / elapsed, 1),
+    p50Ms: round(pct(latencies, 50)),
+    p90Ms: round(pct(latencies, 90)),
+    p99Ms: round(pct(latencies, 99)),
+    maxMs: round(Math.max(...latencies)),
+    errors,
+  };
+}
+
+async function enqueueAll(db: TestDatabase, events: StripeEvent[]) {
+  const chunks = 8;
+  await Promise.all(
+    Array.from({ length: chunks }, (_, c) =>
+      (async () => {
+        for (let i = c; i < events.length; i += chunks * 50) {
+          const slice: StripeEvent[] = [];
+          for (let j = i; j < Math.min(events.length, i + chunks * 50); j += chunks) slice.push(events[j]!);
+          await withTransaction(db.pool, async (client) => {
+            for (const e of slice) {
+              const p = parseEvent(e);
+              if (!p.ok) throw p.error;
+              await insertEvent(client, p.value, JSON.stringify(e));
+            }
+          });
+        }
+      })(),
+    ),
+  );
+}
+
+async function throughput(db: TestDatabase, events: StripeEvent[], concurrency: number) {
+  const queue = await startQueue(db.pool);
+  await enqueueAll(db, events);
+  const t0 = performance.now();
+  const worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency, batchSize: 50, idleMs: 20 });
+  const drained = await waitForDrain(db.pool, { timeoutMs: 600_000, intervalMs: 50 });
+  const seconds = (performance.now() - t0) / 1000;
+  await worker.stop();
+  await queue.stop();
+  const { rows } = await db.pool.query(`select status, count(*)::int as n from public.stripe_events group by 1`);
+  return { events: events.length, concurrency, seconds: round(seconds), eventsPerSecond: round(events.length / seconds, 0), drained, statuses: Object.fromEntries(rows.map((r) => [r.status, r.n])) };
+}
+
+async function peer(db: TestDatabase, events: StripeEvent[], concurrency: number) {
+  const require = createRequire(import.meta.url);
+  // The CommonJS build: the ESM build's runMigrations fails (__dirname), see TOOLCHAIN.md.
+  const { StripeSync, runMigrations } = require('@supabase/stripe-sync-engine') as typeof import('@supabase/stripe-sync-engine');
+  const messages: string[] = [];
+  const logger = { info() {}, warn() {}, debug() {}, trace() {}, error: (...a: unknown[]) => messages.push(String(a[0])), fatal() {}, child() { return logger; }, level: 'error' };
+  await runMigrations({ databaseUrl: db.url, schema: 'stripe', logger: logger as never });
+  const tables = await db.pool.query(`select count(*)::int as n from information_schema.tables where table_schema = 'stripe'`);
+  if (tables.rows[0].n === 0) throw new Error(`stripe-sync-engine migrations did not run: ${messages.join('; ')}`);
+  const sync = new StripeSync({ poolConfig: { connectionString: db.url, max: concurrency + 2 }, stripeSecretKey: 'sk_test_bench_unused', stripeWebhookSecret: SECRET, logger: logger as never });
+  const signed = events.map((e) => {
+    const body = JSON.stringify(e);
+    return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
+  });
+  let next = 0;
+  let errors = 0;
+  const errorSamples = new Set<string>();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < signed.length) {
+        const s = signed[next++]!;
+        try {
+          await sync.processWebhook(s.body, s.signature);
+        } catch (error) {
+          errors++;
+          if (errorSamples.size < 5) errorSamples.add((error as Error).message.slice(0, 120));
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await (sync as unknown as { postgresClient?: { pool?: { end(): Promise<void> } } }).postgresClient?.pool?.end().catch(() => {});
+  return { events: events.length, concurrency, seconds: round(seconds), eventsPerSecond: round(events.length / seconds, 0), errors, errorSamples: [...errorSamples] };
+}
+
+const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version }, at: new Date().toISOString() };
+const dbs: TestDatabase[] = [];
+const fresh = async () => {
+  const db = await createTestDatabase(undefined, { poolMax: 16 });
+  dbs.push(db);
+  return db;
+};
+try {
+  log(`ack latency: ${RATE} req/s for ${SECONDS} s ...`);
+  results.ackLatency = await ackLatency(await fresh());
+  log(JSON.stringify(results.ackLatency));
+
+  const events = eventsFor(N, 'tp');
+  log(`processing throughput: ${events.length} events ...`);
+  results.throughput = await throughput(await fresh(), events, 4);
+  log(JSON.stringify(results.throughput));
+
+  log('stripe-sync-engine 0.48.5, same events, re-fetching off ...');
+  results.peerSequential = await peer(await fresh(), events, 1);
+  log(JSON.stringify(results.peerSequential));
+  results.peerConcurrent = await peer(await fresh(), events, 4);
+  log(JSON.stringify(results.peerConcurrent));
+  const ours = (results.throughput as { eventsPerSecond: number }).eventsPerSecond;
+  const best = Math.max((results.peerSequential as { eventsPerSecond: number }).eventsPerSecond, (results.peerConcurrent as { eventsPerSecond: number }).eventsPerSecond);
+  results.ratioVsPeer = round(ours / best, 2);
+  results.targets = {
+    ackP99Ms: { target: 50, met: (results.ackLatency as { p99Ms: number }).p99Ms <= 50 },
+    eventsPerSecond: { target: 1000, met: ours >= 1000 },
+    ratioVsPeer: { target: 2, met: ours / best >= 2 },
+  };
+  log(`ours ${ours} events/s vs peer ${best} events/s: ratio ${results.ratioVsPeer}`);
+} finally {
+  for (const db of dbs) await db.drop().catch(() => {});
+}
+const out = path.join(findRepoRoot(), 'bench', 'results', 'billing-ledger.json');
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${out}`);
