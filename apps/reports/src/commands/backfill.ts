@@ -1,4 +1,4 @@
-import { type BackfillSummary, backfillStripe, recoverMissedEvents } from '@org/billing-ledger';
+import { type BackfillSummary, backfillStripe, recoverMissedEvents, startQueue } from '@org/billing-ledger';
 import { Option } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { colour, table } from '../output.ts';
@@ -138,7 +138,13 @@ export const backfillCommand: CommandModule = {
             throw new CliError('--days must be 1-30 (Stripe keeps 30 days of events)', ExitCode.usage);
           const api = stripeApiFromEnv(ctx);
           const db = await ctx.database();
-          const r = await recoverMissedEvents(db.pool, api, { asOf: new Date(), days });
+          // Recovered events are queued like webhooks: make sure the queue exists (pg-boss schema + queue).
+          const queue = await startQueue(db.pool);
+          const r = await recoverMissedEvents(db.pool, api, {
+            asOf: new Date(),
+            days,
+            queueSchema: queue.schema,
+          }).finally(() => queue.stop({ graceful: false }));
           if (!r.ok) throw new CliError(`Stripe: ${r.error.message}`, ExitCode.unavailable);
           const v = r.value;
           ctx.out.result({ ...v, since: v.since.toISOString() }, () =>
