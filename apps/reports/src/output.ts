@@ -11,11 +11,12 @@ export interface Output {
 
 export interface Progress {
   increment(by?: number): void;
+  update(value: number): void;
   setTotal(total: number): void;
   stop(): void;
 }
 
-const noProgress: Progress = { increment() {}, setTotal() {}, stop() {} };
+const noProgress: Progress = { increment() {}, update() {}, setTotal() {}, stop() {} };
 
 export function createOutput(options: {
   json: boolean;
@@ -46,6 +47,7 @@ export function createOutput(options: {
       bar.start(total, 0);
       return {
         increment: (by = 1) => bar.increment(by),
+        update: (value) => bar.update(value),
         setTotal: (t) => bar.setTotal(t),
         stop: () => bar.stop(),
       };

@@ -1,31 +1,186 @@
-import { migrate } from '@org/db';
+import path from 'node:path';
+import { refreshCohorts } from '@org/cohorts';
+import { findRepoRoot, migrate } from '@org/db';
+import { formatMoney, generateGrowthReport, renderGrowthReport } from '@org/insights';
+import { runLifecycle } from '@org/lifecycle';
+import { Option } from 'commander';
+import type { CommandContext } from '../context.ts';
+import { demoUsersFromWorld, runProductDemo } from '../demo/product-events.ts';
+import { runStripeDemo } from '../demo/stripe-events.ts';
+import { buildWorld } from '../demo/world.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
-import { databaseStatus, formatStatus } from './db.ts';
+import { databaseStatus } from './db.ts';
+import { writeReport } from './growth.ts';
+
+interface DemoFlags {
+  seed: string;
+  customers: string;
+  months: string;
+  outDir: string;
+  days: string;
+  json?: boolean;
+}
+
+function positiveInt(name: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new CliError(`--${name} must be an integer from 1 to ${max}, got "${value}"`, ExitCode.usage);
+  }
+  return n;
+}
+
+/**
+ * The whole stack on one machine: a seeded SaaS pushed through the real intake paths (signed Stripe
+ * webhooks into the ledger, product events through the tracker), then cohorts, lifecycle and the
+ * growth report. The world ends on a fixed date, so the same seed gives the same report.
+ */
+export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
+  const seed = positiveInt('seed', flags.seed, 2 ** 31 - 1);
+  const customers = positiveInt('customers', flags.customers, 200_000);
+  const months = positiveInt('months', flags.months, 60);
+  const days = positiveInt('days', flags.days, 365);
+  const started = performance.now();
+  let lap = performance.now();
+  const step = (message: string) => {
+    const now = performance.now();
+    ctx.out.note(`• ${message} (${((now - lap) / 1000).toFixed(1)}s)`);
+    lap = now;
+  };
+
+  const db = await ctx.database();
+  step(
+    db.embedded?.started
+      ? `started the embedded Postgres on 127.0.0.1:${db.embedded.port}`
+      : `using ${db.source === 'embedded' ? 'the running embedded Postgres' : 'DATABASE_URL'}`,
+  );
+  const migrated = await migrate(db.pool);
+  step(`schema: ${migrated.applied.length} migrations applied, ${migrated.alreadyApplied} already there`);
+
+  const world = buildWorld({ seed, customers, months });
+  step(
+    `world: ${world.customers.length} customers, ${world.start.toISOString().slice(0, 10)} to ${world.end.toISOString().slice(0, 10)} (seed ${seed})`,
+  );
+
+  // One bar for posting the signed deliveries, then it tracks the queue draining the inbox.
+  const stripeBar = ctx.out.progress('stripe webhooks', 1);
+  const stripe = await runStripeDemo({
+    pool: db.pool,
+    world,
+    onProgress: (p) => {
+      stripeBar.setTotal(p.total);
+      stripeBar.update(p.done);
+    },
+  }).finally(() => stripeBar.stop());
+  step(
+    `stripe: ${stripe.events} events, ${stripe.deliveries} signed deliveries (${stripe.duplicates} duplicates), ` +
+      `${stripe.inbox.processed} processed, ${stripe.inbox.ignored} ignored, ${stripe.inbox.dead} dead`,
+  );
+
+  const users = demoUsersFromWorld(world.customers);
+  const productBar = ctx.out.progress('product events', users.length);
+  const product = await runProductDemo({
+    pool: db.pool,
+    seed,
+    users,
+    asOf: world.end,
+    onProgress: (done) => productBar.update(done),
+  }).finally(() => productBar.stop());
+  step(
+    `product: ${product.tracked} events tracked for ${product.users} users, ${product.inserted} stored, ${product.dropped} dropped`,
+  );
+
+  const cohorts = await refreshCohorts(db.pool, { asOf: world.end });
+  const lifecycle = await runLifecycle(db.pool, {
+    app: product.app,
+    asOf: world.end,
+    levels: ['user', 'account'],
+    dryRun: false,
+    config: { provider: 'none' },
+  });
+  step(
+    `cohorts: ${cohorts.changed} cells refreshed; lifecycle: ${lifecycle.transitions.length} stage transitions`,
+  );
+
+  const report = await generateGrowthReport(db.pool, {
+    asOf: world.end,
+    days,
+    mrrGoal: ctx.env.MRR_GOAL,
+    collect: { currency: ctx.env.REPORTING_CURRENCY },
+    narrative: {
+      enabled: Boolean(ctx.env.ANTHROPIC_API_KEY),
+      apiKey: ctx.env.ANTHROPIC_API_KEY,
+      model: ctx.env.ANTHROPIC_MODEL,
+      baseURL: ctx.env.ANTHROPIC_BASE_URL,
+    },
+  });
+  const outDir = path.resolve(findRepoRoot(), flags.outDir);
+  const written = await writeReport({ outDir, format: 'md', funnel: '', llm: false }, 'growth', (f) =>
+    renderGrowthReport(report, f),
+  );
+  step(`growth report: ${written.files.map((f) => path.relative(findRepoRoot(), f)).join(', ')}`);
+
+  const status = await databaseStatus(ctx);
+  return {
+    seed,
+    asOf: world.end.toISOString(),
+    database: {
+      source: status.source,
+      server: status.server,
+      database: status.database,
+      migrations: status.applied.length,
+    },
+    stripe: {
+      events: stripe.events,
+      deliveries: stripe.deliveries,
+      duplicates: stripe.duplicates,
+      inbox: stripe.inbox,
+    },
+    product,
+    revenue: stripe.summary,
+    cohorts: { changed: cohorts.changed, unchanged: cohorts.unchanged },
+    lifecycle: { transitions: lifecycle.transitions.length },
+    reports: written.files,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+type DemoResult = Awaited<ReturnType<typeof runDemo>>;
+
+function summary(r: DemoResult): string {
+  const money = (minor: number) => formatMoney(minor, r.revenue.currency);
+  const m = r.revenue.movements;
+  return [
+    '',
+    `Revenue as of ${r.asOf.slice(0, 10)}: MRR ${money(r.revenue.mrr)}, ARR ${money(r.revenue.arr)}, ${r.revenue.payingCustomers} paying customers`,
+    `Last month's movements: new ${money(m.new)}, reactivation ${money(m.reactivation)}, expansion ${money(m.expansion)}, contraction ${money(m.contraction)}, churn ${money(m.churn)}`,
+    `Ledger: ${r.stripe.inbox.processed} events processed, ${r.stripe.inbox.dead} dead; product: ${r.product.inserted} events`,
+    `Reports: ${r.reports.join(', ')}`,
+    `Database: ${r.database.source} at ${r.database.server}/${r.database.database}`,
+    '',
+    `Demo done in ${r.seconds}s. Explore: pnpm org-reports revenue --from ${r.revenue.from.slice(0, 10)} --to ${r.revenue.to.slice(0, 10)}`,
+  ].join('\n');
+}
 
 export const demoCommand: CommandModule = {
   register(program, action) {
     program
       .command('demo')
-      .description('run the whole stack on the embedded default: database, migrations, status')
+      .description(
+        'run the whole stack on the embedded default: a seeded SaaS through signed Stripe webhooks and the event tracker, cohorts, lifecycle, growth report',
+      )
+      .option('--seed <n>', 'seed of the generated world (same seed, same report)', '42')
+      .option('--customers <n>', 'customers to generate', '2000')
+      .option('--months <n>', 'months of history', '12')
+      .option('--days <n>', 'period of the growth report', '30')
+      .addOption(
+        new Option('--out-dir <dir>', 'where growth.md, growth.html and growth.json go').default('reports'),
+      )
       .addOption(jsonOption())
       .action(
-        action(async (ctx) => {
-          const started = performance.now();
-          const db = await ctx.database();
-          ctx.out.note(
-            db.embedded?.started
-              ? `Started the embedded Postgres on port ${db.embedded.port}.`
-              : `Using ${db.source === 'embedded' ? 'the running embedded server' : 'DATABASE_URL'}.`,
-          );
-          const migrated = await migrate(db.pool, {
-            onApplied: (name, ms) => ctx.out.note(`applied ${name} (${ms} ms)`),
-          });
-          const status = await databaseStatus(ctx);
-          const seconds = ((performance.now() - started) / 1000).toFixed(1);
-          ctx.out.result(
-            { migrated, status, seconds: Number(seconds) },
-            () => `${formatStatus(status)}\n\nDemo ready in ${seconds}s.`,
-          );
+        action(async (ctx, flags: DemoFlags) => {
+          const result = await runDemo(ctx, flags);
+          ctx.out.result(result, () => summary(result));
         }),
       );
   },
