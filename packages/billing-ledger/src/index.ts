@@ -6,7 +6,17 @@ export * from './pure/ordering.ts';
 export * from './pure/ratios.ts';
 export * from './stripe/schemas.ts';
 export { discountSnapshot, isMirrored, type ParsedObject, parseEvent, parseStripeObject, subscriptionSnapshot } from './stripe/parse.ts';
-export { type ApplyOptions, type ApplyOutcome, type ApplyResult, applyStripeObject, type Queryable, recomputeSubscriptionMrr } from './store/apply.ts';
+export {
+  type ApplyInput,
+  type ApplyOptions,
+  type ApplyOutcome,
+  type ApplyResult,
+  applyStripeObject,
+  applyStripeObjects,
+  type Queryable,
+  recomputeSubscriptionMrr,
+  recomputeSubscriptionsMrr,
+} from './store/apply.ts';
 export {
   getEvent,
   type InboxEvent,
@@ -42,7 +52,7 @@ export {
   type EventRegistry,
   mirrorObject,
 } from './processing/registry.ts';
-export { type ObjectFetcher, type ProcessOutcome, processEvent, recordFailure } from './processing/processor.ts';
+export { type ObjectFetcher, type ProcessOutcome, processBatch, processEvent, recordFailure } from './processing/processor.ts';
 export { startWorker, waitForDrain, type Worker, type WorkerOptions } from './processing/worker.ts';
 export {
   createStripeWebhookHandler,

@@ -1,8 +1,14 @@
 import type pg from 'pg';
-import { prepared } from '../store/apply.ts';
+import { applyStripeObjects, prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
-import type { EventRegistry } from './registry.ts';
+import { type EventRegistry, mirrorObject } from './registry.ts';
+
+const applyOptionsFor = (event: StripeEventEnvelope) => ({
+  observedAt: new Date(event.created * 1000),
+  sourceEventId: event.id,
+  deleted: event.type.endsWith('.deleted'),
+});
 
 /**
  * Re-fetching: when set, the processor asks Stripe for the object's current state instead of
@@ -112,13 +118,23 @@ export async function processBatch(pool: pg.Pool, eventIds: string[], options: P
       work.push({ id: r.id, event: parsed.value, key: `${objectId}\u0000${r.id}` });
     }
     work.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const w of work) {
-      const ctx = {
-        client,
-        event: w.event,
-        object: w.event.data.object,
-        apply: { observedAt: new Date(w.event.created * 1000), sourceEventId: w.event.id, deleted: w.event.type.endsWith('.deleted') },
-      };
+    // Events handled only by the built-in mirroring go through one set-based apply; events with
+    // extra handlers run their handlers one by one afterwards (so they see the mirrored rows).
+    const bulk = work.filter((w) => {
+      const hs = options.registry.handlersFor(w.event.type);
+      return hs.length === 1 && hs[0] === mirrorObject;
+    });
+    const individual = work.filter((w) => !bulk.includes(w));
+    const applied = await applyStripeObjects(
+      client,
+      bulk.map((w) => ({ object: w.event.data.object, options: applyOptionsFor(w.event) })),
+    );
+    applied.forEach((r, i) => {
+      if (!r.ok) throw r.error;
+      outcomes.set(bulk[i]!.id, { status: 'processed' });
+    });
+    for (const w of individual) {
+      const ctx = { client, event: w.event, object: w.event.data.object, apply: applyOptionsFor(w.event) };
       for (const handler of options.registry.handlersFor(w.event.type)) await handler(ctx);
       outcomes.set(w.id, { status: 'processed' });
     }
