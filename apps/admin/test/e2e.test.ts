@@ -11,12 +11,14 @@ import {
   type Worker,
 } from '@org/billing-ledger';
 import { revenueRetention, userRetention } from '@org/cohorts';
+import { ensureAdminCredentials } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount, formatMoney, formatPercent, formatRatio } from '../src/lib/format.ts';
 import { cliJson } from './cli.ts';
+import { startFakeSupabase } from './fake-supabase.ts';
 import { appDir, buildApp, chromiumArgs, clientFiles, type RunningApp, startApp } from './harness.ts';
 import { SEED_END, seedLifecycle, seedProductEvents, seedStripeEvents } from './seed.ts';
 
@@ -382,6 +384,85 @@ describe('admin dashboard in Chromium', () => {
       report.insights.findings.map((f) => `${f.title}|${f.severity}`).sort(),
     );
     await shot('insights');
+  });
+
+  it('without ADMIN_PASSWORD, accepts the generated password from admin.json (what the demo prints)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'org-admin-e2e-generated-'));
+    const second = await startApp({ DATABASE_URL: db.url, ORG_DATA_DIR: dir });
+    const ctx = await browser.newContext();
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${second.url}/login`);
+      // The server created the file on first use; the demo reads the same file.
+      const { password } = ensureAdminCredentials(dir);
+      await p.fill('input[name=password]', PASSWORD);
+      await p.click('button[type=submit]');
+      await expect(p.locator('p.error').textContent()).resolves.toContain('Wrong password');
+      await p.fill('input[name=password]', password);
+      await p.click('button[type=submit]');
+      await p.waitForURL(`${second.url}/`);
+      // A session signed by another installation's secret is refused here.
+      const other = await page.context().cookies();
+      const foreign = await fetch(`${second.url}/`, {
+        redirect: 'manual',
+        headers: { cookie: other.map((c) => `${c.name}=${c.value}`).join('; ') },
+      });
+      expect(foreign.status).toBe(307);
+    } finally {
+      await ctx.close();
+      await second.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with Supabase configured: only users with the admin role claim get in', async () => {
+    const supabase = await startFakeSupabase([
+      {
+        id: 'u-admin',
+        email: 'admin@example.test',
+        password: 'admin-pass-123',
+        appMetadata: { role: 'admin' },
+      },
+      { id: 'u-user', email: 'user@example.test', password: 'user-pass-1234', appMetadata: {} },
+    ]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'org-admin-e2e-supabase-'));
+    const third = await startApp({
+      DATABASE_URL: db.url,
+      ORG_DATA_DIR: dir,
+      NEXT_PUBLIC_SUPABASE_URL: supabase.url,
+      NEXT_PUBLIC_SUPABASE_ANON_KEY: 'anon-key-for-tests',
+    });
+    const ctx = await browser.newContext();
+    try {
+      const p = await ctx.newPage();
+      const login = async (email: string, password: string) => {
+        await p.goto(`${third.url}/login`);
+        await p.fill('input[name=email]', email);
+        await p.fill('input[name=password]', password);
+        await p.click('button[type=submit]');
+      };
+      await login('user@example.test', 'user-pass-1234');
+      await expect(p.locator('p.error').textContent()).resolves.toContain('not an admin');
+      await login('admin@example.test', 'wrong-password');
+      await expect(p.locator('p.error').textContent()).resolves.toContain('Wrong email or password');
+      await login('admin@example.test', 'admin-pass-123');
+      await p.waitForURL(`${third.url}/`);
+      const cookies = await ctx.cookies();
+      expect(cookies.some((c) => c.name.startsWith('sb-') && c.httpOnly && c.sameSite === 'Strict')).toBe(
+        true,
+      );
+      await p.goto(`${third.url}/revenue?days=30&to=${END}`);
+      expect(new URL(p.url()).pathname).toBe('/revenue');
+      await p.click('text=Sign out');
+      await p.waitForURL(`${third.url}/login`);
+      await p.goto(`${third.url}/ledger`);
+      expect(new URL(p.url()).pathname).toBe('/login');
+    } finally {
+      await ctx.close();
+      await third.stop();
+      await supabase.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ships no secret, service key or database URL to the browser', () => {

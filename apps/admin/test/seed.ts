@@ -105,7 +105,13 @@ export async function seedProductEvents(
  */
 export async function seedStripeEvents(
   pool: Pool,
-  options: { customers: number; seed: number; deadCount?: number },
+  options: {
+    customers: number;
+    seed: number;
+    deadCount?: number;
+    concurrency?: number;
+    drainTimeoutMs?: number;
+  },
 ): Promise<{ events: number; dead: string[] }> {
   const events = simulateStripeEvents({
     seed: options.seed,
@@ -124,8 +130,9 @@ export async function seedStripeEvents(
     for (const h of normal.handlersFor(ctx.event.type)) await h(ctx);
   };
   const registry = createEventRegistry().on(normal.types(), wrapped);
-  const worker = startWorker({ pool, queue, registry, concurrency: 1, idleMs: 20 });
-  const drained = await waitForDrain(pool, { timeoutMs: 120_000 });
+  // One fetch loop by default: the events a test expects dead are then the only dead ones.
+  const worker = startWorker({ pool, queue, registry, concurrency: options.concurrency ?? 1, idleMs: 20 });
+  const drained = await waitForDrain(pool, { timeoutMs: options.drainTimeoutMs ?? 120_000 });
   await worker.stop();
   await queue.stop();
   if (!drained) throw new Error('the seeded Stripe events did not drain');
