@@ -19,7 +19,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </button>
         </form>
       </aside>
-      <main>{children}</main>
+      <main className="content">{children}</main>
     </div>
   );
 }

@@ -25,6 +25,8 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
   const maxPeriods = Math.max(0, ...users.cohorts.map((c) => c.periods.length));
   const unit = settings.granularity;
   const maxMonths = Math.max(0, ...revenue.map((c) => c.months.length));
+  const periodIndices = Array.from({ length: maxPeriods }, (_, k) => k);
+  const monthIndices = Array.from({ length: maxMonths }, (_, k) => k);
 
   return (
     <>
@@ -84,8 +86,7 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                     <th scope="col" className="num">
                       Users
                     </th>
-                    {Array.from({ length: maxPeriods }, (_, k) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: period index is the identity.
+                    {periodIndices.map((k) => (
                       <th scope="col" className="num" key={k}>
                         {unit} {k}
                       </th>
@@ -97,10 +98,9 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                     <tr key={c.cohortStart}>
                       <th scope="row">{c.cohortStart}</th>
                       <td className="num">{c.size}</td>
-                      {Array.from({ length: maxPeriods }, (_, k) => {
+                      {periodIndices.map((k) => {
                         const cell = c.periods[k];
                         return (
-                          // biome-ignore lint/suspicious/noArrayIndexKey: period index is the identity.
                           <td
                             key={k}
                             style={cell ? heat(cell.rate) : undefined}
@@ -168,8 +168,7 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                   <th scope="col" className="num">
                     Start MRR
                   </th>
-                  {Array.from({ length: maxMonths }, (_, k) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: month offset is the identity.
+                  {monthIndices.map((k) => (
                     <th scope="col" className="num" key={k}>
                       month {k}
                     </th>
@@ -182,10 +181,9 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                     <th scope="row">{c.cohortMonth}</th>
                     <td className="num">{c.customers}</td>
                     <td className="num">{formatMoney(c.startMrr, c.currency)}</td>
-                    {Array.from({ length: maxMonths }, (_, k) => {
+                    {monthIndices.map((k) => {
                       const m = c.months[k];
                       return (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: month offset is the identity.
                         <td key={k} style={m ? heat(m.nrr === null ? null : Math.min(1, m.nrr)) : undefined}>
                           {m ? `${formatPercent(m.nrr)} (${formatPercent(m.grr)})` : ''}
                         </td>
