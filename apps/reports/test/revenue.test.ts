@@ -11,7 +11,12 @@ beforeAll(async () => {
   env = { DATABASE_URL: db.url };
   const queue = await startQueue(db.pool);
   await queue.stop();
-  for (const e of simulateStripeEvents({ seed: 11, customers: 25, start: Date.UTC(2026, 0, 1) / 1000, days: 150 })) {
+  for (const e of simulateStripeEvents({
+    seed: 11,
+    customers: 25,
+    start: Date.UTC(2026, 0, 1) / 1000,
+    days: 150,
+  })) {
     const env = parseEvent(e);
     if (!env.ok) throw env.error;
     await receiveEvent(db.pool, env.value, JSON.stringify(e));
@@ -33,10 +38,25 @@ describe('org-reports worker and revenue', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(json).toMatchObject({ from: '2026-03-01T00:00:00.000Z', to: '2026-05-01T00:00:00.000Z', currency: 'usd' });
+    expect(json).toMatchObject({
+      from: '2026-03-01T00:00:00.000Z',
+      to: '2026-05-01T00:00:00.000Z',
+      currency: 'usd',
+    });
     for (const k of ['mrr', 'arr', 'payingCustomers']) expect(typeof json[k]).toBe('number');
-    expect(Object.keys(json.movements).sort()).toEqual(['churn', 'contraction', 'expansion', 'net', 'new', 'reactivation']);
-    const direct = await revenueSummary(db.pool, { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-05-01T00:00:00Z'), currency: 'usd' });
+    expect(Object.keys(json.movements).sort()).toEqual([
+      'churn',
+      'contraction',
+      'expansion',
+      'net',
+      'new',
+      'reactivation',
+    ]);
+    const direct = await revenueSummary(db.pool, {
+      from: new Date('2026-03-01T00:00:00Z'),
+      to: new Date('2026-05-01T00:00:00Z'),
+      currency: 'usd',
+    });
     expect(json).toEqual(JSON.parse(JSON.stringify(direct)));
     expect(json.mrr).toBe(json.mrrStart + json.movements.net);
   });
@@ -51,7 +71,10 @@ describe('org-reports worker and revenue', () => {
   it('bad dates and currencies exit 64', async () => {
     expect((await runCli(['revenue', '--from', '2026-02-30', '--to', '2026-05-01'], env)).code).toBe(64);
     expect((await runCli(['revenue', '--from', '2026-05-01', '--to', '2026-03-01'], env)).code).toBe(64);
-    expect((await runCli(['revenue', '--from', '2026-03-01', '--to', '2026-05-01', '--currency', 'dollars'], env)).code).toBe(64);
+    expect(
+      (await runCli(['revenue', '--from', '2026-03-01', '--to', '2026-05-01', '--currency', 'dollars'], env))
+        .code,
+    ).toBe(64);
     expect((await runCli(['revenue', '--to', '2026-05-01'], env)).code).toBe(64);
   });
 });

@@ -17,7 +17,15 @@ describe('Stripe demo stream', () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     expect(JSON.stringify(buildWorld({ seed: 6, customers: 300, months: 12 }))).not.toBe(JSON.stringify(a));
     const types = new Set(worldStripeEvents(a).map((e) => e.type));
-    for (const t of ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'invoice.payment_failed', 'charge.refunded', 'customer.discount.created']) {
+    for (const t of [
+      'customer.subscription.created',
+      'customer.subscription.updated',
+      'customer.subscription.deleted',
+      'invoice.paid',
+      'invoice.payment_failed',
+      'charge.refunded',
+      'customer.discount.created',
+    ]) {
       expect(types).toContain(t);
     }
     const subs = a.customers.flatMap((c) => c.subscriptions);

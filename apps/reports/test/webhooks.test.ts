@@ -1,4 +1,11 @@
-import { defaultEventRegistry, parseEvent, processEvent, receiveEvent, recordFailure, startQueue } from '@org/billing-ledger';
+import {
+  defaultEventRegistry,
+  parseEvent,
+  processEvent,
+  receiveEvent,
+  recordFailure,
+  startQueue,
+} from '@org/billing-ledger';
 import { customerObject, eventFactory } from '@org/billing-ledger/testing';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +51,11 @@ describe('org-reports webhooks', () => {
   it('show prints the payload; unknown ids exit 65', async () => {
     const r = await runCli(['webhooks', 'show', bad.id, '--json'], env);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ id: bad.id, status: 'dead', payload: { id: bad.id, type: 'customer.created' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      id: bad.id,
+      status: 'dead',
+      payload: { id: bad.id, type: 'customer.created' },
+    });
     expect((await runCli(['webhooks', 'show', 'evt_nope'], env)).code).toBe(65);
   });
 
@@ -52,11 +63,16 @@ describe('org-reports webhooks', () => {
     const one = await runCli(['webhooks', 'replay', bad.id, '--json'], env);
     expect(one.code).toBe(0);
     expect(JSON.parse(one.stdout)).toEqual({ replayed: [bad.id] });
-    expect((await db.pool.query('select status from public.stripe_events where id = $1', [bad.id])).rows[0].status).toBe('pending');
+    expect(
+      (await db.pool.query('select status from public.stripe_events where id = $1', [bad.id])).rows[0].status,
+    ).toBe('pending');
     await recordFailure(db.pool, bad.id, new Error('boom again'), true);
     const all = await runCli(['webhooks', 'replay', '--dead', '--json'], env);
     expect(JSON.parse(all.stdout)).toEqual({ replayed: [bad.id] });
-    const jobs = await db.pool.query(`select count(*)::int as n from pgboss.job where data->>'eventId' = $1`, [bad.id]);
+    const jobs = await db.pool.query(
+      `select count(*)::int as n from pgboss.job where data->>'eventId' = $1`,
+      [bad.id],
+    );
     expect(jobs.rows[0].n).toBe(3);
     expect((await runCli(['webhooks', 'replay'], env)).code).toBe(64);
     expect((await runCli(['webhooks', 'replay', 'evt_nope'], env)).code).toBe(65);

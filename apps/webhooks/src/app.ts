@@ -1,6 +1,6 @@
 import type { StripeWebhookOptions } from '@org/billing-ledger';
-import { Hono } from 'hono';
 import type { Pool } from '@org/db';
+import { Hono } from 'hono';
 import { eventsRoute } from './routes/events.ts';
 import { healthRoute } from './routes/health.ts';
 import { stripeRoute } from './routes/stripe.ts';
@@ -20,7 +20,10 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const routes: Hono[] = [
     healthRoute({ pool: deps.pool, ...(deps.queueSchema ? { queueSchema: deps.queueSchema } : {}) }),
-    eventsRoute({ pool: deps.pool, onError: (error) => deps.log?.('event ingest: could not store events', error) }),
+    eventsRoute({
+      pool: deps.pool,
+      onError: (error) => deps.log?.('event ingest: could not store events', error),
+    }),
     stripeRoute({
       pool: deps.pool,
       stripe: deps.stripe,
@@ -31,7 +34,9 @@ export function createApp(deps: AppDeps): Hono {
   ];
   const app = new Hono();
   for (const route of routes) app.route('/', route);
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.onError((error, c) => {
     deps.log?.('unhandled error', error);
     return c.json({ error: { code: 'internal', message: 'Internal error' } }, 500);

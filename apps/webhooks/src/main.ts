@@ -8,7 +8,9 @@ const log = (message: string, error?: unknown) => {
   process.stderr.write(`${new Date().toISOString()} ${message}${detail}\n`);
 };
 const running = await startServer(env, { log });
-log(`webhooks listening on ${running.url} (POST /webhooks/stripe, GET /healthz); database: ${running.db.source}; worker: ${running.worker ? 'in-process' : 'off'}`);
+log(
+  `webhooks listening on ${running.url} (POST /webhooks/stripe, GET /healthz); database: ${running.db.source}; worker: ${running.worker ? 'in-process' : 'off'}`,
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

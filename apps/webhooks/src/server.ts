@@ -1,7 +1,15 @@
-import { defaultEventRegistry, type EventRegistry, type LedgerQueue, type ObjectFetcher, startQueue, startWorker, type Worker } from '@org/billing-ledger';
-import { type Database, migrate, openDatabase } from '@org/db';
-import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import {
+  defaultEventRegistry,
+  type EventRegistry,
+  type LedgerQueue,
+  type ObjectFetcher,
+  startQueue,
+  startWorker,
+  type Worker,
+} from '@org/billing-ledger';
+import { type Database, migrate, openDatabase } from '@org/db';
 import Stripe from 'stripe';
 import { createApp } from './app.ts';
 import type { WebhooksEnv } from './env.ts';
@@ -45,15 +53,30 @@ export function stripeFetcher(stripe: Stripe): ObjectFetcher {
  * Composition: database (embedded unless DATABASE_URL), migrations, queue, the HTTP server and,
  * unless LEDGER_WORKER=off, an in-process worker. `registry` lets a deployment add handlers.
  */
-export async function startServer(env: WebhooksEnv, options: { registry?: EventRegistry; log?: (message: string, error?: unknown) => void } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: WebhooksEnv,
+  options: { registry?: EventRegistry; log?: (message: string, error?: unknown) => void } = {},
+): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   const db = await openDatabase(env);
   await migrate(db.pool);
-  const queue = await startQueue(db.pool, { retry: { retryLimit: env.LEDGER_RETRY_LIMIT, retryDelaySeconds: env.LEDGER_RETRY_DELAY_SECONDS } });
-  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? 'sk_test_webhook_verification_only', {
-    ...(env.STRIPE_API_BASE ? (() => { const u = new URL(env.STRIPE_API_BASE); return { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') as 'http' | 'https' }; })() : {}),
+  const queue = await startQueue(db.pool, {
+    retry: { retryLimit: env.LEDGER_RETRY_LIMIT, retryDelaySeconds: env.LEDGER_RETRY_DELAY_SECONDS },
   });
-  const fetchObject = env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeFetcher(stripe) : undefined;
+  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? 'sk_test_webhook_verification_only', {
+    ...(env.STRIPE_API_BASE
+      ? (() => {
+          const u = new URL(env.STRIPE_API_BASE);
+          return {
+            host: u.hostname,
+            port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+            protocol: u.protocol.replace(':', '') as 'http' | 'https',
+          };
+        })()
+      : {}),
+  });
+  const fetchObject =
+    env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeFetcher(stripe) : undefined;
   const worker =
     env.LEDGER_WORKER === 'on'
       ? startWorker({
@@ -62,10 +85,16 @@ export async function startServer(env: WebhooksEnv, options: { registry?: EventR
           registry: options.registry ?? defaultEventRegistry(),
           concurrency: env.LEDGER_WORKER_CONCURRENCY,
           ...(fetchObject ? { fetchObject } : {}),
-          onError: (eventId, error, dead) => log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
+          onError: (eventId, error, dead) =>
+            log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
         })
       : null;
-  const app = createApp({ pool: db.pool, stripe, webhookSecrets: (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean), log });
+  const app = createApp({
+    pool: db.pool,
+    stripe,
+    webhookSecrets: (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean),
+    log,
+  });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());

@@ -1,20 +1,49 @@
-import { defaultEventRegistry, type LedgerQueue, startQueue, startWorker, waitForDrain, type Worker } from '@org/billing-ledger';
-import { canonicalDump, seededRandom, shuffle, simulateStripeEvents, type StripeEvent } from '@org/billing-ledger/testing';
+import {
+  defaultEventRegistry,
+  type LedgerQueue,
+  startQueue,
+  startWorker,
+  type Worker,
+  waitForDrain,
+} from '@org/billing-ledger';
+import {
+  canonicalDump,
+  type StripeEvent,
+  seededRandom,
+  shuffle,
+  simulateStripeEvents,
+} from '@org/billing-ledger/testing';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postSigned, startApp } from './support/server.ts';
 
-const events = simulateStripeEvents({ seed: 33, customers: 80, start: Date.UTC(2026, 0, 1) / 1000, days: 200 }).slice(0, 1000);
+const events = simulateStripeEvents({
+  seed: 33,
+  customers: 80,
+  start: Date.UTC(2026, 0, 1) / 1000,
+  days: 200,
+}).slice(0, 1000);
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function deliver(deliveries: StripeEvent[], concurrency: number, workerConcurrency: number): Promise<TestDatabase> {
+async function deliver(
+  deliveries: StripeEvent[],
+  concurrency: number,
+  workerConcurrency: number,
+): Promise<TestDatabase> {
   const db = await createTestDatabase();
   const queue: LedgerQueue = await startQueue(db.pool);
   const app = await startApp(db.pool);
-  const worker: Worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency: workerConcurrency, batchSize: 25, idleMs: 50 });
+  const worker: Worker = startWorker({
+    pool: db.pool,
+    queue,
+    registry: defaultEventRegistry(),
+    concurrency: workerConcurrency,
+    batchSize: 25,
+    idleMs: 50,
+  });
   cleanup.push(async () => {
     await app.close();
     await worker.stop();
@@ -40,7 +69,9 @@ describe('redelivery', () => {
     expect(events).toHaveLength(1000);
     const ordered = await deliver(events, 1, 1);
     const messy = await deliver(shuffle([...events, ...events, ...events], seededRandom(99)), 12, 3);
-    const counts = await messy.pool.query(`select count(*)::int as n, count(*) filter (where status = 'processed')::int as processed from public.stripe_events`);
+    const counts = await messy.pool.query(
+      `select count(*)::int as n, count(*) filter (where status = 'processed')::int as processed from public.stripe_events`,
+    );
     expect(counts.rows[0]).toEqual({ n: 1000, processed: 1000 });
     expect(await canonicalDump(messy.pool)).toBe(await canonicalDump(ordered.pool));
   }, 240_000);

@@ -6,15 +6,23 @@
 // Writes bench/results/billing-ledger.json at the repo root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findRepoRoot, withTransaction } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import Stripe from 'stripe';
-import { createStripeWebhookHandler, defaultEventRegistry, insertEvent, parseEvent, startQueue, startWorker, waitForDrain } from '../src/index.ts';
-import { simulateStripeEvents, type StripeEvent } from '../src/testing/index.ts';
+import {
+  createStripeWebhookHandler,
+  defaultEventRegistry,
+  insertEvent,
+  parseEvent,
+  startQueue,
+  startWorker,
+  waitForDrain,
+} from '../src/index.ts';
+import { type StripeEvent, simulateStripeEvents } from '../src/testing/index.ts';
 
 const SECRET = 'whsec_bench_secret';
 const stripe = new Stripe('sk_test_bench_unused');
@@ -49,12 +57,19 @@ function toRequest(req: IncomingMessage): Request {
       req.on('error', (e) => c.error(e));
     },
   });
-  return new Request(`http://127.0.0.1${req.url}`, { method: req.method ?? 'POST', headers, body, duplex: 'half' } as RequestInit);
+  return new Request(`http://127.0.0.1${req.url}`, {
+    method: req.method ?? 'POST',
+    headers,
+    body,
+    duplex: 'half',
+  } as RequestInit);
 }
 
-async function ackLatency(db: TestDatabase) {
+async function ackLatency(db: TestDatabase, withWorker: boolean) {
   const queue = await startQueue(db.pool);
-  const worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency: 2 });
+  const worker = withWorker
+    ? startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency: 2 })
+    : null;
   const handler = createStripeWebhookHandler({ pool: db.pool, stripe, secrets: [SECRET] });
   const server = createServer((req, res) => {
     handler(toRequest(req)).then(async (r) => {
@@ -72,7 +87,10 @@ async function ackLatency(db: TestDatabase) {
     return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
   });
   // Warm-up: connections, plans.
-  for (let i = 0; i < 20; i++) await fetch(url, { method: 'POST', body: '{}', headers: { 'stripe-signature': 'x' } }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < 20; i++)
+    await fetch(url, { method: 'POST', body: '{}', headers: { 'stripe-signature': 'x' } }).then((r) =>
+      r.arrayBuffer(),
+    );
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -84,7 +102,11 @@ async function ackLatency(db: TestDatabase) {
     const { body, signature } = bodies[i]!;
     const t0 = performance.now();
     inflight.push(
-      fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } })
+      fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      })
         .then(async (r) => {
           await r.arrayBuffer();
           if (r.status !== 200) errors++;
@@ -97,14 +119,15 @@ async function ackLatency(db: TestDatabase) {
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - started) / 1000;
-  await waitForDrain(db.pool, { timeoutMs: 300_000 });
+  if (worker) await waitForDrain(db.pool, { timeoutMs: 300_000 });
   await new Promise<void>((r) => {
     server.closeAllConnections();
     server.close(() => r());
   });
-  await worker.stop();
+  await worker?.stop();
   await queue.stop();
   return {
+    workerInProcess: withWorker,
     requests: bodies.length,
     targetRatePerSecond: RATE,
     achievedRatePerSecond: round(bodies.length / elapsed, 1),
@@ -141,25 +164,61 @@ async function throughput(db: TestDatabase, events: StripeEvent[], concurrency: 
   const queue = await startQueue(db.pool);
   await enqueueAll(db, events);
   const t0 = performance.now();
-  const worker = startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency, batchSize: 50, idleMs: 20 });
+  const worker = startWorker({
+    pool: db.pool,
+    queue,
+    registry: defaultEventRegistry(),
+    concurrency,
+    batchSize: 50,
+    idleMs: 20,
+  });
   const drained = await waitForDrain(db.pool, { timeoutMs: 600_000, intervalMs: 50 });
   const seconds = (performance.now() - t0) / 1000;
   await worker.stop();
   await queue.stop();
-  const { rows } = await db.pool.query(`select status, count(*)::int as n from public.stripe_events group by 1`);
-  return { events: events.length, concurrency, seconds: round(seconds), eventsPerSecond: round(events.length / seconds, 0), drained, statuses: Object.fromEntries(rows.map((r) => [r.status, r.n])) };
+  const { rows } = await db.pool.query(
+    `select status, count(*)::int as n from public.stripe_events group by 1`,
+  );
+  return {
+    events: events.length,
+    concurrency,
+    seconds: round(seconds),
+    eventsPerSecond: round(events.length / seconds, 0),
+    drained,
+    statuses: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+  };
 }
 
 async function peer(db: TestDatabase, events: StripeEvent[], concurrency: number) {
   const require = createRequire(import.meta.url);
   // The CommonJS build: the ESM build's runMigrations fails (__dirname), see TOOLCHAIN.md.
-  const { StripeSync, runMigrations } = require('@supabase/stripe-sync-engine') as typeof import('@supabase/stripe-sync-engine');
+  const { StripeSync, runMigrations } =
+    require('@supabase/stripe-sync-engine') as typeof import('@supabase/stripe-sync-engine');
   const messages: string[] = [];
-  const logger = { info() {}, warn() {}, debug() {}, trace() {}, error: (...a: unknown[]) => messages.push(String(a[0])), fatal() {}, child() { return logger; }, level: 'error' };
+  const logger = {
+    info() {},
+    warn() {},
+    debug() {},
+    trace() {},
+    error: (...a: unknown[]) => messages.push(String(a[0])),
+    fatal() {},
+    child() {
+      return logger;
+    },
+    level: 'error',
+  };
   await runMigrations({ databaseUrl: db.url, schema: 'stripe', logger: logger as never });
-  const tables = await db.pool.query(`select count(*)::int as n from information_schema.tables where table_schema = 'stripe'`);
-  if (tables.rows[0].n === 0) throw new Error(`stripe-sync-engine migrations did not run: ${messages.join('; ')}`);
-  const sync = new StripeSync({ poolConfig: { connectionString: db.url, max: concurrency + 2 }, stripeSecretKey: 'sk_test_bench_unused', stripeWebhookSecret: SECRET, logger: logger as never });
+  const tables = await db.pool.query(
+    `select count(*)::int as n from information_schema.tables where table_schema = 'stripe'`,
+  );
+  if (tables.rows[0].n === 0)
+    throw new Error(`stripe-sync-engine migrations did not run: ${messages.join('; ')}`);
+  const sync = new StripeSync({
+    poolConfig: { connectionString: db.url, max: concurrency + 2 },
+    stripeSecretKey: 'sk_test_bench_unused',
+    stripeWebhookSecret: SECRET,
+    logger: logger as never,
+  });
   const signed = events.map((e) => {
     const body = JSON.stringify(e);
     return { body, signature: stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) };
@@ -182,11 +241,27 @@ async function peer(db: TestDatabase, events: StripeEvent[], concurrency: number
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  await (sync as unknown as { postgresClient?: { pool?: { end(): Promise<void> } } }).postgresClient?.pool?.end().catch(() => {});
-  return { events: events.length, concurrency, seconds: round(seconds), eventsPerSecond: round(events.length / seconds, 0), errors, errorSamples: [...errorSamples] };
+  await (sync as unknown as { postgresClient?: { pool?: { end(): Promise<void> } } }).postgresClient?.pool
+    ?.end()
+    .catch(() => {});
+  return {
+    events: events.length,
+    concurrency,
+    seconds: round(seconds),
+    eventsPerSecond: round(events.length / seconds, 0),
+    errors,
+    errorSamples: [...errorSamples],
+  };
 }
 
-const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version }, at: new Date().toISOString() };
+const results: Record<string, unknown> = {
+  machine: {
+    cpus: os.cpus().length,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 1)),
+  },
+  at: new Date().toISOString(),
+};
 const dbs: TestDatabase[] = [];
 const fresh = async () => {
   const db = await createTestDatabase(undefined, { poolMax: 16 });
@@ -194,9 +269,12 @@ const fresh = async () => {
   return db;
 };
 try {
-  log(`ack latency: ${RATE} req/s for ${SECONDS} s ...`);
-  results.ackLatency = await ackLatency(await fresh());
+  log(`ack latency: ${RATE} req/s for ${SECONDS} s, intake only (LEDGER_WORKER=off, workers elsewhere) ...`);
+  results.ackLatency = await ackLatency(await fresh(), false);
   log(JSON.stringify(results.ackLatency));
+  log('ack latency with the worker processing in the same process ...');
+  results.ackLatencyWithWorker = await ackLatency(await fresh(), true);
+  log(JSON.stringify(results.ackLatencyWithWorker));
 
   const events = eventsFor(N, 'tp');
   log(`processing throughput: ${events.length} events ...`);
@@ -209,7 +287,10 @@ try {
   results.peerConcurrent = await peer(await fresh(), events, 4);
   log(JSON.stringify(results.peerConcurrent));
   const ours = (results.throughput as { eventsPerSecond: number }).eventsPerSecond;
-  const best = Math.max((results.peerSequential as { eventsPerSecond: number }).eventsPerSecond, (results.peerConcurrent as { eventsPerSecond: number }).eventsPerSecond);
+  const best = Math.max(
+    (results.peerSequential as { eventsPerSecond: number }).eventsPerSecond,
+    (results.peerConcurrent as { eventsPerSecond: number }).eventsPerSecond,
+  );
   results.ratioVsPeer = round(ours / best, 2);
   results.targets = {
     ackP99Ms: { target: 50, met: (results.ackLatency as { p99Ms: number }).p99Ms <= 50 },
@@ -220,6 +301,7 @@ try {
 } finally {
   for (const db of dbs) await db.drop().catch(() => {});
 }
+(results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((x) => round(x, 1));
 const out = path.join(findRepoRoot(), 'bench', 'results', 'billing-ledger.json');
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,11 +1,81 @@
+export { type AuditReport, collectLedger, collectStripe, runRevenueAudit } from './audit/collect.ts';
+export {
+  type AuditKind,
+  type AuditRecord,
+  compareRecords,
+  exitCodeOf,
+  type Finding,
+  type FindingType,
+  monthRange,
+  type Severity,
+  type Verdict,
+  verdictOf,
+} from './audit/compare.ts';
+export { renderAudit } from './audit/render.ts';
+export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-events.ts';
+export {
+  type BillingJob,
+  type BillingJobDeps,
+  type BillingSchedules,
+  billingJobs,
+  defaultBillingSchedules,
+  recordAuditRun,
+  runBillingJob,
+  scheduleBillingJobs,
+  startBillingJobWorkers,
+} from './backfill/scheduled-jobs.ts';
+export {
+  type BackfillError,
+  type BackfillOptions,
+  type BackfillResource,
+  type BackfillSummary,
+  backfillResources,
+  backfillStripe,
+  type ResourceSummary,
+} from './backfill/stripe-backfill.ts';
 export { isLedgerError, LedgerError, type LedgerErrorCode, type Result } from './errors.ts';
+export {
+  createStripeWebhookHandler,
+  errorResponse,
+  type Health,
+  healthCheck,
+  httpStatusFor,
+  MAX_WEBHOOK_BODY_BYTES,
+  type StripeWebhookOptions,
+} from './http/stripe-webhook.ts';
+export {
+  type ObjectFetcher,
+  type ProcessOutcome,
+  processBatch,
+  processEvent,
+  recordFailure,
+} from './processing/processor.ts';
+export {
+  builtInEventTypes,
+  createEventRegistry,
+  defaultEventRegistry,
+  type EventContext,
+  type EventHandler,
+  type EventRegistry,
+  mirrorObject,
+} from './processing/registry.ts';
+export { startWorker, type Worker, type WorkerOptions, waitForDrain } from './processing/worker.ts';
 export * from './pure/money.ts';
-export * from './pure/mrr.ts';
 export * from './pure/movements.ts';
+export * from './pure/mrr.ts';
 export * from './pure/ordering.ts';
 export * from './pure/ratios.ts';
-export * from './stripe/schemas.ts';
-export { discountSnapshot, isMirrored, type ParsedObject, parseEvent, parseStripeObject, subscriptionSnapshot } from './stripe/parse.ts';
+export {
+  DEFAULT_QUEUE_SCHEMA,
+  defaultRetryPolicy,
+  executor,
+  type LedgerQueue,
+  type QueueOptions,
+  type RetryPolicy,
+  STRIPE_EVENTS_QUEUE,
+  sendInTransaction,
+  startQueue,
+} from './queue.ts';
 export {
   type ApplyInput,
   type ApplyOptions,
@@ -33,36 +103,86 @@ export {
   replayEvent,
 } from './store/inbox.ts';
 export {
-  DEFAULT_QUEUE_SCHEMA,
-  defaultRetryPolicy,
-  executor,
-  type LedgerQueue,
-  type QueueOptions,
-  type RetryPolicy,
-  STRIPE_EVENTS_QUEUE,
-  sendInTransaction,
-  startQueue,
-} from './queue.ts';
+  cashBetween,
+  type MovementsPoint,
+  type MrrPoint,
+  movementsBetween,
+  movementsSeries,
+  mrrAt,
+  mrrSeries,
+  type PaymentRow,
+  type RangeQuery,
+  type RefundRow,
+  type RevenueSummary,
+  recentPayments,
+  recentRefunds,
+  revenueSummary,
+  type SeriesInterval,
+  type TopCustomer,
+  topCustomers,
+} from './store/revenue.ts';
 export {
-  builtInEventTypes,
-  createEventRegistry,
-  defaultEventRegistry,
-  type EventContext,
-  type EventHandler,
-  type EventRegistry,
-  mirrorObject,
-} from './processing/registry.ts';
-export { type ObjectFetcher, type ProcessOutcome, processBatch, processEvent, recordFailure } from './processing/processor.ts';
-export { startWorker, waitForDrain, type Worker, type WorkerOptions } from './processing/worker.ts';
+  discountSnapshot,
+  isMirrored,
+  type ParsedObject,
+  parseEvent,
+  parseStripeObject,
+  subscriptionSnapshot,
+} from './stripe/parse.ts';
+export * from './stripe/schemas.ts';
 export {
-  createStripeWebhookHandler,
-  errorResponse,
-  type Health,
-  healthCheck,
-  httpStatusFor,
-  MAX_WEBHOOK_BODY_BYTES,
-  type StripeWebhookOptions,
-} from './http/stripe-webhook.ts';
+  createRateLimiter,
+  createStripeApi,
+  createStripeClient,
+  defaultRateFor,
+  listPages,
+  type Page,
+  type RateLimiter,
+  type StripeApi,
+  type StripeApiOptions,
+  type StripeCallError,
+} from './stripe-api/client.ts';
+export {
+  dayRange,
+  type ReconcileOptions,
+  type ReconciliationRun,
+  reconcileUsage,
+  recordUsage,
+  type UsageDeduction,
+} from './usage/reconcile.ts';
+export { type Notifier, slackNotifier } from './usage/slack.ts';
+export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
+export {
+  type CheckoutError,
+  type CheckoutOptions,
+  type CheckoutRequest,
+  type CheckoutSession,
+  createCheckoutSession,
+} from './wallets/checkout.ts';
+export { type RechargeWorker, startRechargeWorker } from './wallets/jobs.ts';
+export {
+  type JournalRow,
+  type ModelState,
+  modelCredit,
+  modelDeduct,
+  newModel,
+  type RejectionRow,
+  replayJournal,
+  withinDebtLimit,
+} from './wallets/model.ts';
+export {
+  claimRecharge,
+  creditRecharge,
+  deductAndRecharge,
+  type RechargeClaim,
+  type RechargeError,
+  type RechargeOutcome,
+  type RechargeSender,
+  requestRecharge,
+  runRecharge,
+  WALLET_RECHARGE_QUEUE,
+  walletMetadata,
+} from './wallets/recharge.ts';
 // Wallets, usage reconciliation, recovery, audit and backfill.
 export type { WalletError, WalletErrorCode } from './wallets/result.ts';
 export {
@@ -83,89 +203,9 @@ export {
   type WalletMovement,
   type WalletTransaction,
 } from './wallets/store.ts';
-export { type JournalRow, type ModelState, modelCredit, modelDeduct, newModel, type RejectionRow, replayJournal, withinDebtLimit } from './wallets/model.ts';
 export {
-  claimRecharge,
-  creditRecharge,
-  deductAndRecharge,
-  type RechargeClaim,
-  type RechargeError,
-  type RechargeOutcome,
-  type RechargeSender,
-  requestRecharge,
-  runRecharge,
-  WALLET_RECHARGE_QUEUE,
-  walletMetadata,
-} from './wallets/recharge.ts';
-export { type RechargeWorker, startRechargeWorker } from './wallets/jobs.ts';
-export { applyWalletPayment, registerWalletHandlers, walletEventTypes, walletTopUpHandler } from './wallets/top-ups.ts';
-export { type CheckoutError, type CheckoutOptions, type CheckoutRequest, type CheckoutSession, createCheckoutSession } from './wallets/checkout.ts';
-export {
-  createRateLimiter,
-  createStripeApi,
-  createStripeClient,
-  defaultRateFor,
-  listPages,
-  type Page,
-  type RateLimiter,
-  type StripeApi,
-  type StripeApiOptions,
-  type StripeCallError,
-} from './stripe-api/client.ts';
-export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
-export { type Notifier, slackNotifier } from './usage/slack.ts';
-export { dayRange, type ReconcileOptions, type ReconciliationRun, reconcileUsage, recordUsage, type UsageDeduction } from './usage/reconcile.ts';
-export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-events.ts';
-export {
-  type AuditKind,
-  type AuditRecord,
-  compareRecords,
-  exitCodeOf,
-  type Finding,
-  type FindingType,
-  monthRange,
-  type Severity,
-  type Verdict,
-  verdictOf,
-} from './audit/compare.ts';
-export { type AuditReport, collectLedger, collectStripe, runRevenueAudit } from './audit/collect.ts';
-export { renderAudit } from './audit/render.ts';
-export {
-  type BackfillError,
-  type BackfillOptions,
-  type BackfillResource,
-  type BackfillSummary,
-  backfillResources,
-  backfillStripe,
-  type ResourceSummary,
-} from './backfill/stripe-backfill.ts';
-export {
-  type BillingJob,
-  type BillingJobDeps,
-  type BillingSchedules,
-  billingJobs,
-  defaultBillingSchedules,
-  recordAuditRun,
-  runBillingJob,
-  scheduleBillingJobs,
-  startBillingJobWorkers,
-} from './backfill/scheduled-jobs.ts';
-export {
-  cashBetween,
-  type MovementsPoint,
-  movementsBetween,
-  movementsSeries,
-  mrrAt,
-  type MrrPoint,
-  mrrSeries,
-  type PaymentRow,
-  type RangeQuery,
-  type RefundRow,
-  type RevenueSummary,
-  recentPayments,
-  recentRefunds,
-  revenueSummary,
-  type SeriesInterval,
-  type TopCustomer,
-  topCustomers,
-} from './store/revenue.ts';
+  applyWalletPayment,
+  registerWalletHandlers,
+  walletEventTypes,
+  walletTopUpHandler,
+} from './wallets/top-ups.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import PgBoss from 'pg-boss';
 import type pg from 'pg';
+import PgBoss from 'pg-boss';
 import type { Queryable } from './store/apply.ts';
 
 /**
@@ -24,7 +24,12 @@ export interface RetryPolicy {
   expireInSeconds: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { retryLimit: 5, retryDelaySeconds: 2, retryBackoff: true, expireInSeconds: 300 };
+export const defaultRetryPolicy: RetryPolicy = {
+  retryLimit: 5,
+  retryDelaySeconds: 2,
+  retryBackoff: true,
+  expireInSeconds: 300,
+};
 
 export interface QueueOptions {
   schema?: string;
@@ -63,7 +68,9 @@ export function statementName(text: string): string {
 export function executor(db: Queryable): PgBoss.Db {
   return {
     executeSql: async (text: string, values: unknown[]) =>
-      (values && values.length > 0 ? db.query({ name: statementName(text), text, values }) : db.query(text)) as Promise<{ rows: unknown[] }>,
+      (values && values.length > 0
+        ? db.query({ name: statementName(text), text, values })
+        : db.query(text)) as Promise<{ rows: unknown[] }>,
   } as PgBoss.Db;
 }
 
@@ -106,7 +113,12 @@ export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Pro
     retry,
     ensureQueue,
     async stop(o = {}) {
-      await boss.stop({ graceful: o.graceful ?? true, timeout: o.timeoutMs ?? 10_000, wait: true, close: false });
+      await boss.stop({
+        graceful: o.graceful ?? true,
+        timeout: o.timeoutMs ?? 10_000,
+        wait: true,
+        close: false,
+      });
     },
   };
 }
@@ -117,7 +129,10 @@ const senders = new Map<string, PgBoss>();
 function sender(schema: string): PgBoss {
   let boss = senders.get(schema);
   if (!boss) {
-    boss = new PgBoss({ db: { executeSql: async () => ({ rows: [] }) }, schema } as PgBoss.ConstructorOptions);
+    boss = new PgBoss({
+      db: { executeSql: async () => ({ rows: [] }) },
+      schema,
+    } as PgBoss.ConstructorOptions);
     boss.on('error', () => {});
     senders.set(schema, boss);
   }
@@ -128,9 +143,17 @@ function sender(schema: string): PgBoss {
  * Sends a job on `client` (typically inside the caller's open transaction): the job commits or
  * rolls back with it. Throws when the queue does not exist (pg-boss inserts nothing then).
  */
-export async function sendInTransaction(client: Queryable, name: string, data: object, options: PgBoss.SendOptions & { schema?: string } = {}): Promise<string> {
+export async function sendInTransaction(
+  client: Queryable,
+  name: string,
+  data: object,
+  options: PgBoss.SendOptions & { schema?: string } = {},
+): Promise<string> {
   const { schema = DEFAULT_QUEUE_SCHEMA, ...send } = options;
   const id = await sender(schema).send(name, data, { ...send, db: executor(client) });
-  if (!id) throw new Error(`pg-boss queue "${name}" does not exist in schema ${schema}; start the queue (startQueue) once to create it`);
+  if (!id)
+    throw new Error(
+      `pg-boss queue "${name}" does not exist in schema ${schema}; start the queue (startQueue) once to create it`,
+    );
   return id;
 }

@@ -13,7 +13,12 @@ let db: TestDatabase;
 let reference: TestDatabase;
 let queue: LedgerQueue;
 const children: ChildProcess[] = [];
-const events = simulateStripeEvents({ seed: 21, customers: 30, start: Date.UTC(2026, 0, 1) / 1000, days: 150 });
+const events = simulateStripeEvents({
+  seed: 21,
+  customers: 30,
+  start: Date.UTC(2026, 0, 1) / 1000,
+  days: 150,
+});
 
 beforeAll(async () => {
   [db, reference] = await Promise.all([createTestDatabase(), createTestDatabase()]);
@@ -33,11 +38,15 @@ afterAll(async () => {
 });
 
 function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@org/source', path.join(here, 'support/worker-child.ts')], {
-    cwd: packageDir,
-    env: { ...process.env, DATABASE_URL: db.url, EXPIRE_SECONDS: '2', SLOW_MS: '3' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@org/source', path.join(here, 'support/worker-child.ts')],
+    {
+      cwd: packageDir,
+      env: { ...process.env, DATABASE_URL: db.url, EXPIRE_SECONDS: '2', SLOW_MS: '3' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d) => {
@@ -59,22 +68,40 @@ async function until(check: () => Promise<boolean>, timeoutMs: number) {
 describe('kill -9 of a worker mid-batch', () => {
   it('after a restart every event is applied exactly once and the ledger matches an ordered run', async () => {
     const first = await spawnWorker();
-    await until(async () => (await count(`select count(*)::int as n from public.stripe_events where status <> 'pending'`)) >= 60, 60_000);
+    await until(
+      async () =>
+        (await count(`select count(*)::int as n from public.stripe_events where status <> 'pending'`)) >= 60,
+      60_000,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
-    const activeAfterKill = await count(`select count(*)::int as n from pgboss.job where name = 'stripe-events' and state = 'active'`);
-    const doneAfterKill = await count(`select count(*)::int as n from public.stripe_events where status <> 'pending'`);
+    const activeAfterKill = await count(
+      `select count(*)::int as n from pgboss.job where name = 'stripe-events' and state = 'active'`,
+    );
+    const doneAfterKill = await count(
+      `select count(*)::int as n from public.stripe_events where status <> 'pending'`,
+    );
     expect(doneAfterKill).toBeLessThan(events.length);
     expect(activeAfterKill).toBeGreaterThan(0); // the killed worker held a batch in flight
 
     await spawnWorker();
     await until(async () => {
       await queue.boss.expire(); // what pg-boss maintenance does on its interval
-      return (await count(`select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`)) === 0;
+      return (
+        (await count(
+          `select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`,
+        )) === 0
+      );
     }, 90_000);
 
-    expect(await count(`select count(*)::int as n from public.stripe_events where status = 'processed'`)).toBe(events.length);
-    expect(await count(`select count(*)::int as n from (select event_id from test_effects group by event_id having count(*) <> 1) x`)).toBe(0);
+    expect(
+      await count(`select count(*)::int as n from public.stripe_events where status = 'processed'`),
+    ).toBe(events.length);
+    expect(
+      await count(
+        `select count(*)::int as n from (select event_id from test_effects group by event_id having count(*) <> 1) x`,
+      ),
+    ).toBe(0);
     expect(await count('select count(distinct event_id)::int as n from test_effects')).toBe(events.length);
     expect(await count('select count(distinct pid)::int as n from test_effects')).toBe(2);
     expect(await canonicalDump(db.pool)).toBe(await canonicalDump(reference.pool));

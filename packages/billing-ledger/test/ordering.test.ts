@@ -1,9 +1,16 @@
+import { withTransaction } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTransaction } from '@org/db';
 import { applyStripeObjects } from '../src/index.ts';
-import { NEW_API_VERSION, OLD_API_VERSION, seededRandom, shuffle, simulateStripeEvents, type StripeEvent } from '../src/testing/index.ts';
+import {
+  NEW_API_VERSION,
+  OLD_API_VERSION,
+  type StripeEvent,
+  seededRandom,
+  shuffle,
+  simulateStripeEvents,
+} from '../src/testing/index.ts';
 import { applyEventDirect, canonicalDump, resetLedger } from './support/ledger.ts';
 
 let db: TestDatabase;
@@ -26,7 +33,9 @@ describe.each([OLD_API_VERSION, NEW_API_VERSION])('order and duplicates (API %s)
 
   it('the in-order application produces subscriptions, invoices and MRR', async () => {
     reference = await applyAll(events);
-    const counts = await db.pool.query(`select (select count(*)::int from public.stripe_subscriptions) as subs, (select count(*)::int from public.billing_mrr_intervals) as intervals, (select count(*)::int from public.stripe_invoices) as invoices`);
+    const counts = await db.pool.query(
+      `select (select count(*)::int from public.stripe_subscriptions) as subs, (select count(*)::int from public.billing_mrr_intervals) as intervals, (select count(*)::int from public.stripe_invoices) as invoices`,
+    );
     expect(counts.rows[0].subs).toBeGreaterThan(5);
     expect(counts.rows[0].intervals).toBeGreaterThan(5);
     expect(counts.rows[0].invoices).toBeGreaterThan(10);
@@ -40,7 +49,10 @@ describe.each([OLD_API_VERSION, NEW_API_VERSION])('order and duplicates (API %s)
         async (dups, stream) => {
           const delivered = [...events, ...dups.map((i) => events[i]!)];
           const keys = delivered.map(() => stream.next().value as number);
-          const shuffled = delivered.map((e, i) => ({ e, k: keys[i]! })).sort((a, b) => a.k - b.k).map((x) => x.e);
+          const shuffled = delivered
+            .map((e, i) => ({ e, k: keys[i]! }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.e);
           expect(await applyAll(shuffled)).toBe(reference);
         },
       ),
@@ -50,21 +62,33 @@ describe.each([OLD_API_VERSION, NEW_API_VERSION])('order and duplicates (API %s)
 
   it('set-based application in random batches (as the worker and backfills do) ends in the same ledger', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 30 }), fc.integer({ min: 1, max: 80 }), fc.integer(), async (dups, size, seed) => {
-        const delivered = shuffle([...events, ...dups.map((i) => events[i]!)], seededRandom(seed));
-        await resetLedger(db.pool);
-        for (let i = 0; i < delivered.length; i += size) {
-          const chunk = delivered.slice(i, i + size);
-          await withTransaction(db.pool, async (client) => {
-            const results = await applyStripeObjects(
-              client,
-              chunk.map((e) => ({ object: e.data.object, options: { observedAt: new Date(e.created * 1000), sourceEventId: e.id, deleted: e.type.endsWith('.deleted') } })),
-            );
-            expect(results.every((r) => r.ok)).toBe(true);
-          });
-        }
-        expect(await canonicalDump(db.pool)).toBe(reference);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer(),
+        async (dups, size, seed) => {
+          const delivered = shuffle([...events, ...dups.map((i) => events[i]!)], seededRandom(seed));
+          await resetLedger(db.pool);
+          for (let i = 0; i < delivered.length; i += size) {
+            const chunk = delivered.slice(i, i + size);
+            await withTransaction(db.pool, async (client) => {
+              const results = await applyStripeObjects(
+                client,
+                chunk.map((e) => ({
+                  object: e.data.object,
+                  options: {
+                    observedAt: new Date(e.created * 1000),
+                    sourceEventId: e.id,
+                    deleted: e.type.endsWith('.deleted'),
+                  },
+                })),
+              );
+              expect(results.every((r) => r.ok)).toBe(true);
+            });
+          }
+          expect(await canonicalDump(db.pool)).toBe(reference);
+        },
+      ),
       { numRuns: 6 },
     );
   });

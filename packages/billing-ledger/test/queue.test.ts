@@ -2,7 +2,7 @@ import { withTransaction } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvent, type LedgerQueue, parseEvent, STRIPE_EVENTS_QUEUE, startQueue } from '../src/index.ts';
-import { eventFactory, customerObject } from '../src/testing/index.ts';
+import { customerObject, eventFactory } from '../src/testing/index.ts';
 
 let db: TestDatabase;
 let queue: LedgerQueue;
@@ -18,11 +18,20 @@ afterAll(async () => {
 });
 
 const jobsFor = async (eventId: string) =>
-  (await db.pool.query(`select count(*)::int as n from pgboss.job where name = $1 and data->>'eventId' = $2`, [STRIPE_EVENTS_QUEUE, eventId])).rows[0].n as number;
+  (
+    await db.pool.query(
+      `select count(*)::int as n from pgboss.job where name = $1 and data->>'eventId' = $2`,
+      [STRIPE_EVENTS_QUEUE, eventId],
+    )
+  ).rows[0].n as number;
 
 describe('transactional enqueue', () => {
   it('a rolled-back inbox insert leaves no job; a committed one leaves exactly one', async () => {
-    const e = f.event('customer.created', 1_767_225_600, customerObject('cus_q1', 'a@example.test', 'A', 1_767_225_600));
+    const e = f.event(
+      'customer.created',
+      1_767_225_600,
+      customerObject('cus_q1', 'a@example.test', 'A', 1_767_225_600),
+    );
     const env = parseEvent(e);
     if (!env.ok) throw env.error;
     await expect(
@@ -30,19 +39,27 @@ describe('transactional enqueue', () => {
         const r = await insertEvent(client, env.value, JSON.stringify(e));
         expect(r.inserted).toBe(true);
         // Inside the transaction the job exists...
-        const inside = await client.query(`select count(*)::int as n from pgboss.job where data->>'eventId' = $1`, [e.id]);
+        const inside = await client.query(
+          `select count(*)::int as n from pgboss.job where data->>'eventId' = $1`,
+          [e.id],
+        );
         expect(inside.rows[0].n).toBe(1);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
     // ...and after the rollback neither the event nor the job does.
-    expect((await db.pool.query('select count(*)::int as n from public.stripe_events where id = $1', [e.id])).rows[0].n).toBe(0);
+    expect(
+      (await db.pool.query('select count(*)::int as n from public.stripe_events where id = $1', [e.id]))
+        .rows[0].n,
+    ).toBe(0);
     expect(await jobsFor(e.id)).toBe(0);
 
     await withTransaction(db.pool, (client) => insertEvent(client, env.value, JSON.stringify(e)));
     expect(await jobsFor(e.id)).toBe(1);
     // A duplicate delivery inserts nothing and enqueues nothing.
-    const again = await withTransaction(db.pool, (client) => insertEvent(client, env.value, JSON.stringify(e)));
+    const again = await withTransaction(db.pool, (client) =>
+      insertEvent(client, env.value, JSON.stringify(e)),
+    );
     expect(again.inserted).toBe(false);
     expect(await jobsFor(e.id)).toBe(1);
   });

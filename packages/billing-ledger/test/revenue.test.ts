@@ -1,7 +1,17 @@
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { movementsBetween, movementsSeries, mrrAt, mrrSeries, netMovement, recentPayments, recentRefunds, revenueSummary, topCustomers } from '../src/index.ts';
+import {
+  movementsBetween,
+  movementsSeries,
+  mrrAt,
+  mrrSeries,
+  netMovement,
+  recentPayments,
+  recentRefunds,
+  revenueSummary,
+  topCustomers,
+} from '../src/index.ts';
 import { simulateStripeEvents } from '../src/testing/index.ts';
 import { applyEventDirect, resetLedger } from './support/ledger.ts';
 
@@ -14,7 +24,9 @@ afterAll(() => db?.drop());
 const D = (s: string) => new Date(`${s}T00:00:00Z`);
 const DAY = 86_400_000;
 
-async function setIntervals(rows: { customer: string; from: Date; to: Date | null; mrr: number; item?: string; currency?: string }[]) {
+async function setIntervals(
+  rows: { customer: string; from: Date; to: Date | null; mrr: number; item?: string; currency?: string }[],
+) {
   await db.pool.query('truncate public.billing_mrr_intervals');
   let n = 0;
   for (const r of rows) {
@@ -29,31 +41,70 @@ async function setIntervals(rows: { customer: string; from: Date; to: Date | nul
 describe('MRR and movements over intervals', () => {
   it('classifies a customer life: new, expansion, contraction, churn, reactivation', async () => {
     await setIntervals([
-      { customer: 'a', from: new Date(D('2026-01-03').getTime() + 3_600_000), to: D('2026-01-10'), mrr: 1000 },
+      {
+        customer: 'a',
+        from: new Date(D('2026-01-03').getTime() + 3_600_000),
+        to: D('2026-01-10'),
+        mrr: 1000,
+      },
       { customer: 'a', from: D('2026-01-10'), to: D('2026-01-20'), mrr: 3000 },
       { customer: 'a', from: D('2026-01-20'), to: D('2026-02-01'), mrr: 2000 },
       { customer: 'a', from: D('2026-03-01'), to: null, mrr: 2500 },
       { customer: 'b', from: D('2025-12-01'), to: null, mrr: 500, currency: 'eur' },
     ]);
-    const m = await movementsBetween(db.pool, { from: D('2026-01-01'), to: D('2026-04-01'), currency: 'usd' });
-    expect(m).toMatchObject({ new: 1000, expansion: 2000, contraction: 1000, churn: 2000, reactivation: 2500, newCustomers: 1, reactivatedCustomers: 1, churnedCustomers: 1 });
-    expect(await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'usd' })).toEqual({ mrr: 3000, arr: 36000, payingCustomers: 1 });
+    const m = await movementsBetween(db.pool, {
+      from: D('2026-01-01'),
+      to: D('2026-04-01'),
+      currency: 'usd',
+    });
+    expect(m).toMatchObject({
+      new: 1000,
+      expansion: 2000,
+      contraction: 1000,
+      churn: 2000,
+      reactivation: 2500,
+      newCustomers: 1,
+      reactivatedCustomers: 1,
+      churnedCustomers: 1,
+    });
+    expect(await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'usd' })).toEqual({
+      mrr: 3000,
+      arr: 36000,
+      payingCustomers: 1,
+    });
     // A change at exactly midnight belongs to the day it starts: MRR as of 2026-01-10 is still 1000.
     expect((await mrrAt(db.pool, { at: D('2026-01-10'), currency: 'usd' })).mrr).toBe(1000);
     expect((await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'eur' })).mrr).toBe(500);
-    const months = await movementsSeries(db.pool, { from: D('2026-01-01'), to: D('2026-04-01'), currency: 'usd', interval: 'month' });
-    expect(months.map((x) => [x.start.slice(0, 10), x.new, x.expansion, x.contraction, x.churn, x.reactivation])).toEqual([
+    const months = await movementsSeries(db.pool, {
+      from: D('2026-01-01'),
+      to: D('2026-04-01'),
+      currency: 'usd',
+      interval: 'month',
+    });
+    expect(
+      months.map((x) => [x.start.slice(0, 10), x.new, x.expansion, x.contraction, x.churn, x.reactivation]),
+    ).toEqual([
       ['2026-01-01', 1000, 2000, 1000, 0, 0],
       ['2026-02-01', 0, 0, 0, 2000, 0],
       ['2026-03-01', 0, 0, 0, 0, 2500],
     ]);
-    const series = await mrrSeries(db.pool, { from: D('2026-01-01'), to: D('2026-04-01'), currency: 'usd', interval: 'month' });
+    const series = await mrrSeries(db.pool, {
+      from: D('2026-01-01'),
+      to: D('2026-04-01'),
+      currency: 'usd',
+      interval: 'month',
+    });
     expect(series.map((p) => [p.at.slice(0, 10), p.mrr])).toEqual([
       ['2026-02-01', 2000],
       ['2026-03-01', 0],
       ['2026-04-01', 2500],
     ]);
-    const weeks = await movementsSeries(db.pool, { from: D('2026-01-01'), to: D('2026-01-15'), currency: 'usd', interval: 'week' });
+    const weeks = await movementsSeries(db.pool, {
+      from: D('2026-01-01'),
+      to: D('2026-01-15'),
+      currency: 'usd',
+      interval: 'week',
+    });
     expect(weeks[0]!.start).toBe('2026-01-01T00:00:00.000Z');
     expect(weeks[1]!.start).toBe('2026-01-05T00:00:00.000Z'); // ISO weeks start on Monday
   });
@@ -67,18 +118,35 @@ describe('MRR and movements over intervals', () => {
       mrr: fc.integer({ min: 1, max: 50_000 }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(interval, { maxLength: 14 }), fc.integer({ min: 0, max: 80 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), async (ivs, fromDay, len, aligned) => {
-        await setIntervals(ivs.map((i) => ({ customer: i.customer, from: new Date(base + i.start * 3_600_000), to: i.hours === null ? null : new Date(base + (i.start + i.hours) * 3_600_000), mrr: i.mrr })));
-        const from = new Date(base + fromDay * DAY + (aligned ? 0 : 5 * 3_600_000));
-        const to = new Date(from.getTime() + len * DAY);
-        const q = { from, to, currency: 'usd' };
-        const [start, end, m] = await Promise.all([mrrAt(db.pool, { at: from, currency: 'usd' }), mrrAt(db.pool, { at: to, currency: 'usd' }), movementsBetween(db.pool, q)]);
-        expect(end.mrr).toBe(start.mrr + netMovement(m));
-        const days = await movementsSeries(db.pool, { ...q, interval: 'day' });
-        expect(days.reduce((s, d) => s + d.net, 0)).toBe(netMovement(m));
-        const series = await mrrSeries(db.pool, { ...q, interval: 'week' });
-        expect(series.at(-1)!.mrr).toBe(end.mrr);
-      }),
+      fc.asyncProperty(
+        fc.array(interval, { maxLength: 14 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        async (ivs, fromDay, len, aligned) => {
+          await setIntervals(
+            ivs.map((i) => ({
+              customer: i.customer,
+              from: new Date(base + i.start * 3_600_000),
+              to: i.hours === null ? null : new Date(base + (i.start + i.hours) * 3_600_000),
+              mrr: i.mrr,
+            })),
+          );
+          const from = new Date(base + fromDay * DAY + (aligned ? 0 : 5 * 3_600_000));
+          const to = new Date(from.getTime() + len * DAY);
+          const q = { from, to, currency: 'usd' };
+          const [start, end, m] = await Promise.all([
+            mrrAt(db.pool, { at: from, currency: 'usd' }),
+            mrrAt(db.pool, { at: to, currency: 'usd' }),
+            movementsBetween(db.pool, q),
+          ]);
+          expect(end.mrr).toBe(start.mrr + netMovement(m));
+          const days = await movementsSeries(db.pool, { ...q, interval: 'day' });
+          expect(days.reduce((s, d) => s + d.net, 0)).toBe(netMovement(m));
+          const series = await mrrSeries(db.pool, { ...q, interval: 'week' });
+          expect(series.at(-1)!.mrr).toBe(end.mrr);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -100,14 +168,45 @@ describe('revenueSummary over a simulated Stripe stream', () => {
     expect(s.cash.net).toBe(s.cash.collected - s.cash.refunds);
     expect(Object.keys(s).sort()).toEqual(
       [
-        'from', 'to', 'asOf', 'currency', 'mrr', 'arr', 'payingCustomers', 'arpa', 'mrrStart', 'payingCustomersStart', 'movements', 'newCustomers',
-        'reactivatedCustomers', 'churnedCustomers', 'customerChurnRate', 'grossMrrChurnRate', 'netMrrChurnRate', 'quickRatio', 'ltv', 'nrr', 'grr',
-        'activeSubscriptions', 'trialingSubscriptions', 'failedPayments', 'cash',
+        'from',
+        'to',
+        'asOf',
+        'currency',
+        'mrr',
+        'arr',
+        'payingCustomers',
+        'arpa',
+        'mrrStart',
+        'payingCustomersStart',
+        'movements',
+        'newCustomers',
+        'reactivatedCustomers',
+        'churnedCustomers',
+        'customerChurnRate',
+        'grossMrrChurnRate',
+        'netMrrChurnRate',
+        'quickRatio',
+        'ltv',
+        'nrr',
+        'grr',
+        'activeSubscriptions',
+        'trialingSubscriptions',
+        'failedPayments',
+        'cash',
       ].sort(),
     );
     // asOf caps the range: as of March 15 the figures equal a range ending March 15.
-    const capped = await revenueSummary(db.pool, { from: D('2026-03-01'), to: D('2026-06-01'), currency: 'usd', asOf: D('2026-03-15') });
-    const direct = await revenueSummary(db.pool, { from: D('2026-03-01'), to: D('2026-03-15'), currency: 'usd' });
+    const capped = await revenueSummary(db.pool, {
+      from: D('2026-03-01'),
+      to: D('2026-06-01'),
+      currency: 'usd',
+      asOf: D('2026-03-15'),
+    });
+    const direct = await revenueSummary(db.pool, {
+      from: D('2026-03-01'),
+      to: D('2026-03-15'),
+      currency: 'usd',
+    });
     expect({ ...capped, to: direct.to }).toEqual(direct);
     const top = await topCustomers(db.pool, { asOf: D('2026-06-01'), currency: 'usd', limit: 3 });
     expect(top.length).toBeGreaterThan(0);

@@ -63,7 +63,14 @@ describe('worker', () => {
     const events = await listEvents(db.pool, { limit: 10 });
     expect(events.map((e) => e.status).sort()).toEqual(['ignored', 'processed']);
     const stats = await inboxStats(db.pool);
-    expect(stats).toMatchObject({ pending: 0, failed: 0, dead: 0, processed: 1, ignored: 1, oldestPendingAgeSeconds: null });
+    expect(stats).toMatchObject({
+      pending: 0,
+      failed: 0,
+      dead: 0,
+      processed: 1,
+      ignored: 1,
+      oldestPendingAgeSeconds: null,
+    });
   });
 
   it('a throwing handler is retried with backoff, then dead, then replayed successfully', async () => {
@@ -79,7 +86,9 @@ describe('worker', () => {
       const dead = await getEvent(db.pool, e.id);
       expect(dead).toMatchObject({ status: 'dead', attempts: 3, lastError: 'downstream unavailable' });
       // Nothing of the failed handler's transaction was kept.
-      expect((await db.pool.query(`select email from public.stripe_customers where id = 'cus_w1'`)).rows[0].email).toBe('one@example.test');
+      expect(
+        (await db.pool.query(`select email from public.stripe_customers where id = 'cus_w1'`)).rows[0].email,
+      ).toBe('one@example.test');
       expect((await listEvents(db.pool, { status: 'dead' })).map((x) => x.id)).toEqual([e.id]);
       expect((await inboxStats(db.pool)).dead).toBe(1);
 
@@ -87,7 +96,9 @@ describe('worker', () => {
       expect(await replayDead(db.pool)).toEqual([e.id]);
       expect(await waitForDrain(db.pool, { timeoutMs: 20_000 })).toBe(true);
       expect((await getEvent(db.pool, e.id))?.status).toBe('processed');
-      expect((await db.pool.query(`select email from public.stripe_customers where id = 'cus_w1'`)).rows[0].email).toBe('new@example.test');
+      expect(
+        (await db.pool.query(`select email from public.stripe_customers where id = 'cus_w1'`)).rows[0].email,
+      ).toBe('new@example.test');
     } finally {
       await worker.stop();
     }

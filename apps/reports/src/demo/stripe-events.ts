@@ -12,7 +12,12 @@ import {
   startWorker,
   waitForDrain,
 } from '@org/billing-ledger';
-import { type SimCustomer, seededRandom, type StripeEvent, stripeEventsFromHistory } from '@org/billing-ledger/testing';
+import {
+  type SimCustomer,
+  type StripeEvent,
+  seededRandom,
+  stripeEventsFromHistory,
+} from '@org/billing-ledger/testing';
 import type { Pool } from '@org/db';
 import Stripe from 'stripe';
 import { buildWorld, type World } from './world.ts';
@@ -21,7 +26,13 @@ import { buildWorld, type World } from './world.ts';
 export function worldStripeEvents(world: World, options: { apiVersion?: string } = {}): StripeEvent[] {
   const customers: SimCustomer[] = world.customers
     .filter((c) => c.stripeCustomerId !== null)
-    .map((c) => ({ id: c.stripeCustomerId!, email: c.email, name: c.name, createdAt: Math.floor(c.signupAt.getTime() / 1000), subscriptions: c.sim }));
+    .map((c) => ({
+      id: c.stripeCustomerId!,
+      email: c.email,
+      name: c.name,
+      createdAt: Math.floor(c.signupAt.getTime() / 1000),
+      subscriptions: c.sim,
+    }));
   return stripeEventsFromHistory(world.catalog, customers, {
     until: Math.floor(world.end.getTime() / 1000),
     prefix: `demo${world.seed}x`,
@@ -34,7 +45,10 @@ export function worldStripeEvents(world: World, options: { apiVersion?: string }
  * Delivery order like Stripe's: at least once and not in order. Events are shuffled within
  * windows of `window` events and a share of them is delivered twice. Deterministic per seed.
  */
-export function deliveryOrder(events: StripeEvent[], options: { seed: number; duplicateRate?: number; window?: number }): StripeEvent[] {
+export function deliveryOrder(
+  events: StripeEvent[],
+  options: { seed: number; duplicateRate?: number; window?: number },
+): StripeEvent[] {
   const random = seededRandom(options.seed ^ 0x5eed);
   const window = options.window ?? 40;
   const out: StripeEvent[] = [];
@@ -54,7 +68,11 @@ function toRequest(req: IncomingMessage, url: string): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  return new Request(url, { method: req.method ?? 'GET', headers, ...(hasBody ? { body: readableFrom(req), duplex: 'half' } : {}) } as RequestInit);
+  return new Request(url, {
+    method: req.method ?? 'GET',
+    headers,
+    ...(hasBody ? { body: readableFrom(req), duplex: 'half' } : {}),
+  } as RequestInit);
 }
 
 function readableFrom(req: IncomingMessage): ReadableStream<Uint8Array> {
@@ -82,12 +100,22 @@ export interface WebhookEndpoint {
 }
 
 /** The ledger's Stripe webhook endpoint (and /healthz) on a free loopback port, in this process. */
-export async function startWebhookEndpoint(pool: Pool, secret = `whsec_demo_${randomBytes(12).toString('hex')}`): Promise<WebhookEndpoint> {
-  const handler = createStripeWebhookHandler({ pool, stripe: new Stripe('sk_test_demo_unused'), secrets: [secret] });
+export async function startWebhookEndpoint(
+  pool: Pool,
+  secret = `whsec_demo_${randomBytes(12).toString('hex')}`,
+): Promise<WebhookEndpoint> {
+  const handler = createStripeWebhookHandler({
+    pool,
+    stripe: new Stripe('sk_test_demo_unused'),
+    secrets: [secret],
+  });
   const server = createServer((req, res) => {
     const url = `http://127.0.0.1${req.url ?? '/'}`;
     if (req.method === 'POST' && req.url === '/webhooks/stripe') {
-      handler(toRequest(req, url)).then((r) => send(res, r), () => send(res, Response.json({ error: 'internal' }, { status: 500 })));
+      handler(toRequest(req, url)).then(
+        (r) => send(res, r),
+        () => send(res, Response.json({ error: 'internal' }, { status: 500 })),
+      );
     } else {
       send(res, Response.json({ error: { code: 'not_found' } }, { status: 404 }));
     }
@@ -122,7 +150,11 @@ export async function postSignedEvents(
     for (let attempt = 0; ; attempt++) {
       const signature = stripe.webhooks.generateTestHeaderString({ payload: body, secret: endpoint.secret });
       try {
-        const res = await fetch(endpoint.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } });
+        const res = await fetch(endpoint.url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        });
         const json = (await res.json().catch(() => ({}))) as { duplicate?: boolean };
         if (res.status === 200) {
           if (json.duplicate) duplicates++;
@@ -180,11 +212,25 @@ export interface StripeDemoResult {
  */
 export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeDemoResult> {
   const started = Date.now();
-  const world = options.world ?? buildWorld({ seed: options.seed ?? 42, customers: options.customers ?? 2000, months: options.months ?? 12, ...(options.start ? { start: options.start } : {}) });
+  const world =
+    options.world ??
+    buildWorld({
+      seed: options.seed ?? 42,
+      customers: options.customers ?? 2000,
+      months: options.months ?? 12,
+      ...(options.start ? { start: options.start } : {}),
+    });
   const events = worldStripeEvents(world);
   const deliveries = deliveryOrder(events, { seed: world.seed });
   const queue = await startQueue(options.pool);
-  const worker = startWorker({ pool: options.pool, queue, registry: options.registry ?? defaultEventRegistry(), concurrency: 3, batchSize: 50, idleMs: 100 });
+  const worker = startWorker({
+    pool: options.pool,
+    queue,
+    registry: options.registry ?? defaultEventRegistry(),
+    concurrency: 3,
+    batchSize: 50,
+    idleMs: 100,
+  });
   const endpoint = await startWebhookEndpoint(options.pool);
   try {
     let posted = 0;
@@ -192,7 +238,8 @@ export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeD
       concurrency: options.concurrency ?? 8,
       onPosted: (n) => {
         posted += n;
-        if (posted % 250 === 0 || posted === deliveries.length) options.onProgress?.({ phase: 'posting', done: posted, total: deliveries.length });
+        if (posted % 250 === 0 || posted === deliveries.length)
+          options.onProgress?.({ phase: 'posting', done: posted, total: deliveries.length });
       },
     });
     const poll = setInterval(async () => {
@@ -200,7 +247,8 @@ export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeD
       if (s) options.onProgress?.({ phase: 'draining', done: s.processed + s.ignored, total: s.total });
     }, 500);
     try {
-      if (!(await waitForDrain(options.pool, { timeoutMs: 30 * 60_000, intervalMs: 200 }))) throw new Error('the ledger queue did not drain');
+      if (!(await waitForDrain(options.pool, { timeoutMs: 30 * 60_000, intervalMs: 200 })))
+        throw new Error('the ledger queue did not drain');
     } finally {
       clearInterval(poll);
     }
@@ -208,7 +256,12 @@ export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeD
     const from = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, end.getUTCDate()));
     const summary = await revenueSummary(options.pool, { from, to: end, currency: 'usd' });
     return {
-      world: { customers: world.customers.length, payingCustomers: world.customers.filter((c) => c.stripeCustomerId).length, start: world.start.toISOString(), end: world.end.toISOString() },
+      world: {
+        customers: world.customers.length,
+        payingCustomers: world.customers.filter((c) => c.stripeCustomerId).length,
+        start: world.start.toISOString(),
+        end: world.end.toISOString(),
+      },
       events: events.length,
       deliveries: deliveries.length,
       accepted: posting.accepted,

@@ -1,4 +1,9 @@
-import { type PlanPrice, type SimCatalog, type SimSubscription, seededRandom } from '@org/billing-ledger/testing';
+import {
+  type PlanPrice,
+  type SimCatalog,
+  type SimSubscription,
+  seededRandom,
+} from '@org/billing-ledger/testing';
 
 /**
  * The demo's SaaS: a seeded, deterministic model of customers signing up over `months` months,
@@ -72,13 +77,69 @@ export const demoCatalog: SimCatalog = {
     { id: 'prod_demo_team', name: 'Team seats' },
   ],
   prices: [
-    { id: 'price_demo_starter_m', product: 'prod_demo_starter', unitAmount: 1900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Starter monthly' },
-    { id: 'price_demo_starter_y', product: 'prod_demo_starter', unitAmount: 19000, currency: 'usd', interval: 'year', intervalCount: 1, nickname: 'Starter annual' },
-    { id: 'price_demo_pro_m', product: 'prod_demo_pro', unitAmount: 4900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Pro monthly' },
-    { id: 'price_demo_pro_y', product: 'prod_demo_pro', unitAmount: 49000, currency: 'usd', interval: 'year', intervalCount: 1, nickname: 'Pro annual' },
-    { id: 'price_demo_business_m', product: 'prod_demo_business', unitAmount: 14900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Business monthly' },
-    { id: 'price_demo_business_y', product: 'prod_demo_business', unitAmount: 149000, currency: 'usd', interval: 'year', intervalCount: 1, nickname: 'Business annual' },
-    { id: 'price_demo_team_m', product: 'prod_demo_team', unitAmount: 1200, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Team seat monthly' },
+    {
+      id: 'price_demo_starter_m',
+      product: 'prod_demo_starter',
+      unitAmount: 1900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Starter monthly',
+    },
+    {
+      id: 'price_demo_starter_y',
+      product: 'prod_demo_starter',
+      unitAmount: 19000,
+      currency: 'usd',
+      interval: 'year',
+      intervalCount: 1,
+      nickname: 'Starter annual',
+    },
+    {
+      id: 'price_demo_pro_m',
+      product: 'prod_demo_pro',
+      unitAmount: 4900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Pro monthly',
+    },
+    {
+      id: 'price_demo_pro_y',
+      product: 'prod_demo_pro',
+      unitAmount: 49000,
+      currency: 'usd',
+      interval: 'year',
+      intervalCount: 1,
+      nickname: 'Pro annual',
+    },
+    {
+      id: 'price_demo_business_m',
+      product: 'prod_demo_business',
+      unitAmount: 14900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Business monthly',
+    },
+    {
+      id: 'price_demo_business_y',
+      product: 'prod_demo_business',
+      unitAmount: 149000,
+      currency: 'usd',
+      interval: 'year',
+      intervalCount: 1,
+      nickname: 'Business annual',
+    },
+    {
+      id: 'price_demo_team_m',
+      product: 'prod_demo_team',
+      unitAmount: 1200,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Team seat monthly',
+    },
   ],
 };
 
@@ -89,16 +150,83 @@ const coupons = {
   SAVE5: { id: 'SAVE5', amountOff: 500, duration: 'repeating' as const, durationInMonths: 6 },
 };
 
-const firstNames = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Radia', 'Tim', 'Frances', 'Guido', 'Sophie', 'Yukihiro', 'Anders', 'Katherine', 'Edsger', 'Hedy', 'John', 'Leslie'];
-const lastNames = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Perlman', 'Lee', 'Allen', 'Rossum', 'Wilson', 'Matsumoto', 'Hejlsberg', 'Johnson', 'Dijkstra', 'Lamarr', 'Backus', 'Lamport'];
-const companies = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Vandelay', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne', 'Soylent', 'Wonka', 'Aperture', 'Pied Piper', 'Dunder'];
+const firstNames = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Radia',
+  'Tim',
+  'Frances',
+  'Guido',
+  'Sophie',
+  'Yukihiro',
+  'Anders',
+  'Katherine',
+  'Edsger',
+  'Hedy',
+  'John',
+  'Leslie',
+];
+const lastNames = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Perlman',
+  'Lee',
+  'Allen',
+  'Rossum',
+  'Wilson',
+  'Matsumoto',
+  'Hejlsberg',
+  'Johnson',
+  'Dijkstra',
+  'Lamarr',
+  'Backus',
+  'Lamport',
+];
+const companies = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Vandelay',
+  'Stark',
+  'Wayne',
+  'Tyrell',
+  'Cyberdyne',
+  'Soylent',
+  'Wonka',
+  'Aperture',
+  'Pied Piper',
+  'Dunder',
+];
 
 function addMonths(t: number, months: number): number {
   const d = new Date(t * 1000);
-  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()) / 1000);
+  return Math.floor(
+    Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + months,
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+    ) / 1000,
+  );
 }
 
-const monthly = (p: PlanPrice, quantity: number) => Math.round((p.unitAmount * quantity) / (p.interval === 'year' ? 12 * p.intervalCount : p.intervalCount));
+const monthly = (p: PlanPrice, quantity: number) =>
+  Math.round((p.unitAmount * quantity) / (p.interval === 'year' ? 12 * p.intervalCount : p.intervalCount));
 
 export function buildWorld(options: WorldOptions = {}): World {
   const seed = options.seed ?? 42;
@@ -160,9 +288,19 @@ export function buildWorld(options: WorldOptions = {}): World {
             break;
           }
         }
-        if (cancel === undefined && trialDays > 0 && random() < 0.12) cancel = t + Math.floor(random() * trialDays * DAY);
+        if (cancel === undefined && trialDays > 0 && random() < 0.12)
+          cancel = t + Math.floor(random() * trialDays * DAY);
         const couponRoll = random();
-        const coupon = couponRoll < 0.08 ? coupons.LAUNCH20 : couponRoll < 0.13 ? coupons.WELCOME50 : couponRoll < 0.17 ? coupons.ONCE10 : couponRoll < 0.19 && p.unitAmount >= 1900 ? coupons.SAVE5 : undefined;
+        const coupon =
+          couponRoll < 0.08
+            ? coupons.LAUNCH20
+            : couponRoll < 0.13
+              ? coupons.WELCOME50
+              : couponRoll < 0.17
+                ? coupons.ONCE10
+                : couponRoll < 0.19 && p.unitAmount >= 1900
+                  ? coupons.SAVE5
+                  : undefined;
         const failed = random() < 0.08;
         const refunded = random() < 0.04;
         const id = `sub_demo${String(i).padStart(6, '0')}${n}`;
@@ -174,7 +312,9 @@ export function buildWorld(options: WorldOptions = {}): World {
           ...(coupon ? { coupon } : {}),
           ...(cancel !== undefined ? { cancelRequestedAt: cancel } : {}),
           ...(failed ? { failedPeriods: [1 + Math.floor(random() * 4)], unrecoverable: random() < 0.3 } : {}),
-          ...(refunded ? { refunds: [{ period: Math.floor(random() * 2), fraction: random() < 0.6 ? 1 : 0.5 }] } : {}),
+          ...(refunded
+            ? { refunds: [{ period: Math.floor(random() * 2), fraction: random() < 0.6 ? 1 : 0.5 }] }
+            : {}),
         });
         subs.push({
           id,

@@ -1,5 +1,5 @@
-import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import type { Pool } from '@org/db';
 import Stripe from 'stripe';
 import { createApp } from '../../src/app.ts';
@@ -21,15 +21,27 @@ export async function startApp(pool: Pool, secrets = [SECRET, OLD_SECRET]) {
 }
 
 export function sign(payload: string, options: { secret?: string; timestamp?: number } = {}): string {
-  return stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, ...(options.timestamp ? { timestamp: options.timestamp } : {}) });
+  return stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: options.secret ?? SECRET,
+    ...(options.timestamp ? { timestamp: options.timestamp } : {}),
+  });
 }
 
 export async function post(url: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/webhooks/stripe`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(`${url}/webhooks/stripe`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
 }
 
-export async function postSigned(url: string, event: unknown, options: { secret?: string; timestamp?: number } = {}) {
+export async function postSigned(
+  url: string,
+  event: unknown,
+  options: { secret?: string; timestamp?: number } = {},
+) {
   const body = JSON.stringify(event);
   return post(url, body, { 'stripe-signature': sign(body, options) });
 }

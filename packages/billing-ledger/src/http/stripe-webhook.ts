@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { LedgerError, type LedgerErrorCode } from '../errors.ts';
-import { inboxStats, type InboxStats, receiveEvent } from '../store/inbox.ts';
+import { type InboxStats, inboxStats, receiveEvent } from '../store/inbox.ts';
 import { parseEvent } from '../stripe/parse.ts';
 
 /**
@@ -44,7 +44,10 @@ export const httpStatusFor: Record<LedgerErrorCode, number> = {
 };
 
 export function errorResponse(error: LedgerError): Response {
-  return Response.json({ error: { code: error.code, message: error.message } }, { status: httpStatusFor[error.code] });
+  return Response.json(
+    { error: { code: error.code, message: error.message } },
+    { status: httpStatusFor[error.code] },
+  );
 }
 
 async function readLimited(request: Request, limit: number): Promise<string | null> {
@@ -67,17 +70,27 @@ async function readLimited(request: Request, limit: number): Promise<string | nu
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function createStripeWebhookHandler(options: StripeWebhookOptions): (request: Request) => Promise<Response> {
+export function createStripeWebhookHandler(
+  options: StripeWebhookOptions,
+): (request: Request) => Promise<Response> {
   const tolerance = options.toleranceSeconds ?? 300;
   const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
   const secrets = options.secrets.filter((s) => s.length > 0);
   return async (request) => {
     if (request.method !== 'POST') return errorResponse(new LedgerError('invalid_payload', 'Use POST'));
     const body = await readLimited(request, limit);
-    if (body === null) return errorResponse(new LedgerError('payload_too_large', `Body exceeds ${limit} bytes`));
+    if (body === null)
+      return errorResponse(new LedgerError('payload_too_large', `Body exceeds ${limit} bytes`));
     const signature = request.headers.get('stripe-signature');
-    if (!signature) return errorResponse(new LedgerError('invalid_signature', 'Missing Stripe-Signature header'));
-    if (secrets.length === 0) return errorResponse(new LedgerError('invalid_signature', 'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)'));
+    if (!signature)
+      return errorResponse(new LedgerError('invalid_signature', 'Missing Stripe-Signature header'));
+    if (secrets.length === 0)
+      return errorResponse(
+        new LedgerError(
+          'invalid_signature',
+          'No webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)',
+        ),
+      );
     let verified: unknown;
     let reason = 'No signature matches any configured secret';
     for (const secret of secrets) {
@@ -86,7 +99,8 @@ export function createStripeWebhookHandler(options: StripeWebhookOptions): (requ
         break;
       } catch (error) {
         const e = error as Error & { type?: string };
-        if (e instanceof SyntaxError) return errorResponse(new LedgerError('invalid_payload', 'Body is not valid JSON'));
+        if (e instanceof SyntaxError)
+          return errorResponse(new LedgerError('invalid_payload', 'Body is not valid JSON'));
         if (/tolerance/i.test(e.message)) reason = 'Timestamp outside the 300 s tolerance';
         else if (/Unable to extract/i.test(e.message)) reason = 'Malformed Stripe-Signature header';
       }
@@ -95,11 +109,20 @@ export function createStripeWebhookHandler(options: StripeWebhookOptions): (requ
     const parsed = parseEvent(verified);
     if (!parsed.ok) return errorResponse(parsed.error);
     try {
-      const { inserted } = await receiveEvent(options.pool, parsed.value, body, options.queueSchema ? { queueSchema: options.queueSchema } : {});
+      const { inserted } = await receiveEvent(
+        options.pool,
+        parsed.value,
+        body,
+        options.queueSchema ? { queueSchema: options.queueSchema } : {},
+      );
       return Response.json({ received: true, id: parsed.value.id, duplicate: !inserted }, { status: 200 });
     } catch (error) {
       options.onError?.(error);
-      return errorResponse(new LedgerError('database_unavailable', 'The event could not be stored; retry later', { cause: error }));
+      return errorResponse(
+        new LedgerError('database_unavailable', 'The event could not be stored; retry later', {
+          cause: error,
+        }),
+      );
     }
   };
 }
@@ -111,10 +134,19 @@ export interface Health {
 }
 
 /** `GET /healthz` body: database reachability and queue depth; 503 when the database is down. */
-export async function healthCheck(pool: pg.Pool, options: { asOf?: Date; queueSchema?: string } = {}): Promise<{ status: number; body: Health }> {
+export async function healthCheck(
+  pool: pg.Pool,
+  options: { asOf?: Date; queueSchema?: string } = {},
+): Promise<{ status: number; body: Health }> {
   try {
     const s = await inboxStats(pool, options);
-    const queue = { pending: s.pending, processing: s.processing, failed: s.failed, dead: s.dead, oldestPendingAgeSeconds: s.oldestPendingAgeSeconds };
+    const queue = {
+      pending: s.pending,
+      processing: s.processing,
+      failed: s.failed,
+      dead: s.dead,
+      oldestPendingAgeSeconds: s.oldestPendingAgeSeconds,
+    };
     return { status: 200, body: { status: s.dead > 0 ? 'degraded' : 'ok', db: 'up', queue } };
   } catch {
     return { status: 503, body: { status: 'degraded', db: 'down', queue: null } };

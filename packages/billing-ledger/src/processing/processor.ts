@@ -15,7 +15,10 @@ const applyOptionsFor = (event: StripeEventEnvelope) => ({
  * trusting the payload (configurable; the app builds it from STRIPE_SECRET_KEY). Return null to
  * fall back to the payload (e.g. the object was deleted).
  */
-export type ObjectFetcher = (object: { id: string; object: string }) => Promise<Record<string, unknown> | null>;
+export type ObjectFetcher = (object: {
+  id: string;
+  object: string;
+}) => Promise<Record<string, unknown> | null>;
 
 export interface ProcessOptions {
   registry: EventRegistry;
@@ -33,12 +36,20 @@ export type ProcessOutcome =
  * Processing transactions commit asynchronously (`synchronous_commit = off`): a crash can only
  * lose work that the queue will redo, since the inbox row was committed durably on receipt.
  */
-export async function processEvent(pool: pg.Pool, eventId: string, options: ProcessOptions): Promise<ProcessOutcome> {
+export async function processEvent(
+  pool: pg.Pool,
+  eventId: string,
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
-    const { rows } = await prepared<{ status: string; payload: unknown }>(client, 'select status, payload from public.stripe_events where id = $1 for update', [eventId]);
+    const { rows } = await prepared<{ status: string; payload: unknown }>(
+      client,
+      'select status, payload from public.stripe_events where id = $1 for update',
+      [eventId],
+    );
     const row = rows[0];
     if (!row) {
       await client.query('commit');
@@ -53,7 +64,10 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
     const event = parsed.value;
     const handlers = options.registry.handlersFor(event.type);
     if (handlers.length === 0) {
-      await client.query(`update public.stripe_events set status = 'ignored', attempts = attempts + 1, last_error = null, processed_at = now() where id = $1`, [eventId]);
+      await client.query(
+        `update public.stripe_events set status = 'ignored', attempts = attempts + 1, last_error = null, processed_at = now() where id = $1`,
+        [eventId],
+      );
       await client.query('commit');
       return { status: 'ignored' };
     }
@@ -65,11 +79,17 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
       client,
       event,
       object,
-      apply: { observedAt: new Date(event.created * 1000), sourceEventId: event.id, deleted: event.type.endsWith('.deleted') },
+      apply: {
+        observedAt: new Date(event.created * 1000),
+        sourceEventId: event.id,
+        deleted: event.type.endsWith('.deleted'),
+      },
     };
     for (const handler of handlers) await handler(ctx);
     // Mark and commit in one round trip (no parameters allowed in a multi-statement query).
-    await client.query(`update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now() where id = ${client.escapeLiteral(eventId)}; commit`);
+    await client.query(
+      `update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now() where id = ${client.escapeLiteral(eventId)}; commit`,
+    );
     return { status: 'processed' };
   } catch (error) {
     await client.query('rollback').catch(() => {
@@ -87,7 +107,11 @@ export async function processEvent(pool: pg.Pool, eventId: string, options: Proc
  * are marked in one statement. Returns null when anything fails (the whole batch rolls back); the
  * caller then processes the events one by one with `processEvent` to isolate the failure.
  */
-export async function processBatch(pool: pg.Pool, eventIds: string[], options: ProcessOptions): Promise<Map<string, ProcessOutcome> | null> {
+export async function processBatch(
+  pool: pg.Pool,
+  eventIds: string[],
+  options: ProcessOptions,
+): Promise<Map<string, ProcessOutcome> | null> {
   if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
   const client = await pool.connect();
   let broken = false;
@@ -159,7 +183,12 @@ export async function processBatch(pool: pg.Pool, eventIds: string[], options: P
 }
 
 /** Records a failed attempt: `failed` while retries remain, `dead` after the last one. */
-export async function recordFailure(pool: pg.Pool, eventId: string, error: Error, dead: boolean): Promise<void> {
+export async function recordFailure(
+  pool: pg.Pool,
+  eventId: string,
+  error: Error,
+  dead: boolean,
+): Promise<void> {
   await pool.query(
     `update public.stripe_events set status = $2, attempts = attempts + 1, last_error = $3
      where id = $1 and status not in ('processed', 'ignored')`,

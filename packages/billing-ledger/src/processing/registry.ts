@@ -32,7 +32,8 @@ export interface EventRegistry {
 
 export function createEventRegistry(): EventRegistry {
   const entries: { pattern: string; handler: EventHandler }[] = [];
-  const matches = (pattern: string, type: string) => (pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type);
+  const matches = (pattern: string, type: string) =>
+    pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
   const registry: EventRegistry = {
     on(types, handler) {
       for (const pattern of Array.isArray(types) ? types : [types]) entries.push({ pattern, handler });

@@ -58,10 +58,18 @@ export function startWorker(options: WorkerOptions): Worker {
     const valid = jobs.filter((j) => typeof j.data?.eventId === 'string');
     for (const j of jobs) if (!valid.includes(j)) done.push(j.id);
     // Fast path: the whole batch in one transaction; on any failure, one by one.
-    const batch = valid.length > 1 ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], { registry, fetchObject: options.fetchObject }) : null;
+    const batch =
+      valid.length > 1
+        ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], {
+            registry,
+            fetchObject: options.fetchObject,
+          })
+        : null;
     for (const job of valid) {
       const eventId = job.data.eventId;
-      const outcome = batch?.get(eventId) ?? (await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject }));
+      const outcome =
+        batch?.get(eventId) ??
+        (await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject }));
       if (outcome.status === 'error') {
         const dead = job.retryCount >= job.retryLimit;
         await recordFailure(pool, eventId, outcome.error, dead).catch(() => {});
@@ -112,10 +120,15 @@ export function startWorker(options: WorkerOptions): Worker {
 }
 
 /** Resolves when no Stripe event is pending or failed (i.e. the queue has drained), or times out. */
-export async function waitForDrain(pool: pg.Pool, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<boolean> {
+export async function waitForDrain(
+  pool: pg.Pool,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
-    const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`);
+    const { rows } = await pool.query<{ n: number }>(
+      `select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`,
+    );
     if ((rows[0]?.n ?? 0) === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));

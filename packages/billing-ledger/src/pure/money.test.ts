@@ -25,12 +25,16 @@ describe('roundHalfUp', () => {
   });
   it('is within half a unit of the exact value and ties go up', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), (num, den) => {
-        const r = roundHalfUp(num, den);
-        // |r - num/den| <= 1/2, and r - num/den in (-1/2, 1/2]
-        const twice = 2n * (r * den - num);
-        expect(twice > -den && twice <= den).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (num, den) => {
+          const r = roundHalfUp(num, den);
+          // |r - num/den| <= 1/2, and r - num/den in (-1/2, 1/2]
+          const twice = 2n * (r * den - num);
+          expect(twice > -den && twice <= den).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -48,10 +52,14 @@ describe('normaliseToMonthly', () => {
   });
   it('never goes negative and never exceeds the undiscounted amount', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 3 }), (amount, pcts) => {
-        const m = normaliseToMonthly(amount, pcts, monthlyFactor('month', 1));
-        expect(m >= 0n && m <= amount).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 9n }),
+        fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 3 }),
+        (amount, pcts) => {
+          const m = normaliseToMonthly(amount, pcts, monthlyFactor('month', 1));
+          expect(m >= 0n && m <= amount).toBe(true);
+        },
+      ),
     );
   });
 });

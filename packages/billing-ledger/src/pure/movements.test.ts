@@ -16,7 +16,10 @@ describe('classifyMovement', () => {
 
 describe('movement identity', () => {
   it('MRR(end) = MRR(start) + new + reactivation + expansion - contraction - churn, per customer and in total', () => {
-    const series = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })), { minLength: 1, maxLength: 60 });
+    const series = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })), {
+      minLength: 1,
+      maxLength: 60,
+    });
     fc.assert(
       fc.property(fc.array(fc.tuple(series, fc.boolean()), { minLength: 1, maxLength: 20 }), (customers) => {
         let start = 0;
@@ -52,7 +55,22 @@ describe('revenueRatios', () => {
     expect(r.netMrrChurnRate).toBeCloseTo(0.1);
     expect(r.quickRatio).toBeCloseTo(2500 / 1500);
     expect(r.ltv).toBe(10_000);
-    const z = revenueRatios({ mrrStart: 0, mrrEnd: 0, payingStart: 0, payingEnd: 0, churnedCustomers: 0, movements: { new: 0, reactivation: 0, expansion: 0, contraction: 0, churn: 0 }, periodDays: 30 });
-    expect(z).toEqual({ arpa: null, customerChurnRate: null, grossMrrChurnRate: null, netMrrChurnRate: null, quickRatio: null, ltv: null });
+    const z = revenueRatios({
+      mrrStart: 0,
+      mrrEnd: 0,
+      payingStart: 0,
+      payingEnd: 0,
+      churnedCustomers: 0,
+      movements: { new: 0, reactivation: 0, expansion: 0, contraction: 0, churn: 0 },
+      periodDays: 30,
+    });
+    expect(z).toEqual({
+      arpa: null,
+      customerChurnRate: null,
+      grossMrrChurnRate: null,
+      netMrrChurnRate: null,
+      quickRatio: null,
+      ltv: null,
+    });
   });
 });

@@ -12,10 +12,20 @@ export interface Movements {
   churn: number;
 }
 
-export const zeroMovements = (): Movements => ({ new: 0, reactivation: 0, expansion: 0, contraction: 0, churn: 0 });
+export const zeroMovements = (): Movements => ({
+  new: 0,
+  reactivation: 0,
+  expansion: 0,
+  contraction: 0,
+  churn: 0,
+});
 
 /** The movement of one customer-day, or null when MRR did not change. */
-export function classifyMovement(prev: number, now: number, paidBefore: boolean): { kind: MovementKind; amount: number } | null {
+export function classifyMovement(
+  prev: number,
+  now: number,
+  paidBefore: boolean,
+): { kind: MovementKind; amount: number } | null {
   if (prev === now) return null;
   if (prev === 0) return { kind: paidBefore ? 'reactivation' : 'new', amount: now };
   if (now === 0) return { kind: 'churn', amount: prev };

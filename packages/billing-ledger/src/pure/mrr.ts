@@ -139,7 +139,8 @@ export function cancellationEffectiveAt(s: SubscriptionSnapshot): number | null 
   if (s.endedAt !== null) candidates.push(s.endedAt);
   if (s.cancelAt !== null) candidates.push(s.cancelAt);
   if (s.cancelAtPeriodEnd && s.currentPeriodEnd !== null) candidates.push(s.currentPeriodEnd);
-  if (s.status === 'canceled' && candidates.length === 0 && s.canceledAt !== null) candidates.push(s.canceledAt);
+  if (s.status === 'canceled' && candidates.length === 0 && s.canceledAt !== null)
+    candidates.push(s.canceledAt);
   return candidates.length ? Math.min(...candidates) : null;
 }
 
@@ -158,7 +159,9 @@ export function subscriptionMrrAt(s: SubscriptionSnapshot, t: number): Map<strin
   if (status === 'trialing' && s.trialEnd !== null && t >= s.trialEnd) status = 'active';
   const paying = PAYING.has(status) && !(ended !== null && t >= ended);
   const discounts = s.discounts.filter((d) => discountApplies(d, t));
-  const percents = discounts.filter((d) => d.percentOff !== null && d.percentOff > 0).map((d) => d.percentOff!);
+  const percents = discounts
+    .filter((d) => d.percentOff !== null && d.percentOff > 0)
+    .map((d) => d.percentOff!);
   const amountOffLeft = new Map<string, bigint>();
   for (const d of discounts) {
     if (d.amountOff !== null && d.amountOff > 0 && d.currency) {
@@ -177,7 +180,10 @@ export function subscriptionMrrAt(s: SubscriptionSnapshot, t: number): Map<strin
       amount -= used;
       amountOffLeft.set(item.currency, left - used);
     }
-    out.set(item.id, Number(normaliseToMonthly(amount, percents, monthlyFactor(item.interval, item.intervalCount))));
+    out.set(
+      item.id,
+      Number(normaliseToMonthly(amount, percents, monthlyFactor(item.interval, item.intervalCount))),
+    );
   }
   return out;
 }
@@ -212,7 +218,11 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
     if (to !== null && to <= from) continue;
     const cuts = new Set<number>([from]);
     const inside = (x: number | null) => x !== null && x > from && (to === null || x < to);
-    for (const x of [s.trialEnd, cancellationEffectiveAt(s), ...s.discounts.flatMap((d) => [d.start, d.end])]) {
+    for (const x of [
+      s.trialEnd,
+      cancellationEffectiveAt(s),
+      ...s.discounts.flatMap((d) => [d.start, d.end]),
+    ]) {
       if (inside(x)) cuts.add(x!);
     }
     const points = [...cuts].sort((a, b) => a - b);
@@ -224,7 +234,13 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
       for (const item of s.items) {
         const value = mrr.get(item.id) ?? 0;
         const current = open.get(item.id);
-        if (current && current.mrr === value && current.currency === item.currency && current.customerId === s.customerId) continue;
+        if (
+          current &&
+          current.mrr === value &&
+          current.currency === item.currency &&
+          current.customerId === s.customerId
+        )
+          continue;
         close(item.id, p);
         if (value > 0) {
           open.set(item.id, {
@@ -245,5 +261,7 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
     open.delete(id);
     done.push(iv);
   }
-  return done.sort((a, b) => (a.itemId === b.itemId ? a.validFrom - b.validFrom : a.itemId < b.itemId ? -1 : 1));
+  return done.sort((a, b) =>
+    a.itemId === b.itemId ? a.validFrom - b.validFrom : a.itemId < b.itemId ? -1 : 1,
+  );
 }

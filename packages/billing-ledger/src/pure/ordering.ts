@@ -19,7 +19,16 @@ export function compareKeys(a: VersionKey, b: VersionKey): number {
 }
 
 const lifecycle: Record<string, Record<string, number>> = {
-  subscription: { incomplete: 0, trialing: 1, active: 2, past_due: 3, paused: 4, unpaid: 5, incomplete_expired: 6, canceled: 7 },
+  subscription: {
+    incomplete: 0,
+    trialing: 1,
+    active: 2,
+    past_due: 3,
+    paused: 4,
+    unpaid: 5,
+    incomplete_expired: 6,
+    canceled: 7,
+  },
   invoice: { draft: 0, open: 1, uncollectible: 2, paid: 3, void: 4 },
   payment_intent: {
     requires_payment_method: 0,
@@ -48,9 +57,14 @@ const lifecycle: Record<string, Record<string, number>> = {
  * Lifecycle rank of an object state: its status's place in the lifecycle, then deletion, then
  * (charges) the amount refunded so far, which only grows.
  */
-export function lifecycleRank(kind: string, status: string | null | undefined, extra: { deleted?: boolean; amountRefunded?: number; paid?: boolean } = {}): number {
+export function lifecycleRank(
+  kind: string,
+  status: string | null | undefined,
+  extra: { deleted?: boolean; amountRefunded?: number; paid?: boolean } = {},
+): number {
   const base = (status !== null && status !== undefined ? lifecycle[kind]?.[status] : undefined) ?? 0;
   let rank = base * 10 + (extra.deleted ? 9 : extra.paid ? 1 : 0);
-  if (extra.amountRefunded !== undefined) rank = rank * 1_000_000_000_000 + Math.max(0, Math.min(extra.amountRefunded, 999_999_999_999));
+  if (extra.amountRefunded !== undefined)
+    rank = rank * 1_000_000_000_000 + Math.max(0, Math.min(extra.amountRefunded, 999_999_999_999));
   return rank;
 }

@@ -31,7 +31,8 @@ export function revenueRatios(x: RevenueRatiosInput): RevenueRatios {
   const m = x.movements;
   const arpa = ratio(x.mrrEnd, x.payingEnd);
   const customerChurnRate = ratio(x.churnedCustomers, x.payingStart);
-  const monthlyChurn = customerChurnRate === null || x.periodDays <= 0 ? null : (customerChurnRate * 30) / x.periodDays;
+  const monthlyChurn =
+    customerChurnRate === null || x.periodDays <= 0 ? null : (customerChurnRate * 30) / x.periodDays;
   const quickDen = m.churn + m.contraction;
   const quickNum = m.new + m.expansion + m.reactivation;
   return {
@@ -40,6 +41,7 @@ export function revenueRatios(x: RevenueRatiosInput): RevenueRatios {
     grossMrrChurnRate: ratio(m.churn + m.contraction, x.mrrStart),
     netMrrChurnRate: ratio(m.churn + m.contraction - m.expansion - m.reactivation, x.mrrStart),
     quickRatio: quickDen === 0 && quickNum === 0 ? null : quickDen === 0 ? null : quickNum / quickDen,
-    ltv: arpa === null || monthlyChurn === null || monthlyChurn === 0 ? null : Math.round(arpa / monthlyChurn),
+    ltv:
+      arpa === null || monthlyChurn === null || monthlyChurn === 0 ? null : Math.round(arpa / monthlyChurn),
   };
 }

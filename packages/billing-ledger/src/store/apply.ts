@@ -3,7 +3,12 @@ import { err, type LedgerError, ok, type Result } from '../errors.ts';
 import { type SubscriptionSnapshot, type SubscriptionVersion, subscriptionIntervals } from '../pure/mrr.ts';
 import { compareKeys, lifecycleRank, type VersionKey } from '../pure/ordering.ts';
 import { statementName } from '../queue.ts';
-import { discountSnapshot, type ParsedObject, parseStripeObject, subscriptionSnapshot } from '../stripe/parse.ts';
+import {
+  discountSnapshot,
+  type ParsedObject,
+  parseStripeObject,
+  subscriptionSnapshot,
+} from '../stripe/parse.ts';
 import type { StripeCoupon, StripeDiscount } from '../stripe/schemas.ts';
 
 /**
@@ -17,7 +22,11 @@ import type { StripeCoupon, StripeDiscount } from '../stripe/schemas.ts';
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Runs a fixed SQL text as a named prepared statement (planned once per connection). */
-export function prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(db: Queryable, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+export function prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: Queryable,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
   return db.query<R>({ name: statementName(text), text, values });
 }
 
@@ -39,8 +48,13 @@ export interface ApplyResult {
 }
 
 const sec = (d: Date) => Math.floor(d.getTime() / 1000);
-const iso = (s: number | null | undefined) => (s === null || s === undefined ? null : new Date(s * 1000).toISOString());
-const keyFor = (options: ApplyOptions, rank: number): VersionKey => ({ at: sec(options.observedAt), rank, eventId: options.sourceEventId ?? '' });
+const iso = (s: number | null | undefined) =>
+  s === null || s === undefined ? null : new Date(s * 1000).toISOString();
+const keyFor = (options: ApplyOptions, rank: number): VersionKey => ({
+  at: sec(options.observedAt),
+  rank,
+  eventId: options.sourceEventId ?? '',
+});
 const keyString = (k: VersionKey) => `${k.at}/${k.rank}/${k.eventId}`;
 
 interface RowWrite {
@@ -61,7 +75,12 @@ interface TableSpec {
  * would discard the others anyway); `merge` combines columns across them (e.g. a least()).
  * Returns the outcome per input row.
  */
-async function upsertMany(db: Queryable, spec: TableSpec, writes: RowWrite[], merge?: (winner: RowWrite, all: RowWrite[]) => void): Promise<Map<RowWrite, ApplyOutcome>> {
+async function upsertMany(
+  db: Queryable,
+  spec: TableSpec,
+  writes: RowWrite[],
+  merge?: (winner: RowWrite, all: RowWrite[]) => void,
+): Promise<Map<RowWrite, ApplyOutcome>> {
   const outcomes = new Map<RowWrite, ApplyOutcome>();
   if (writes.length === 0) return outcomes;
   const byId = new Map<string, RowWrite[]>();
@@ -80,23 +99,47 @@ async function upsertMany(db: Queryable, spec: TableSpec, writes: RowWrite[], me
   const cols = [...Object.keys(winners[0]!.row), 'src_at', 'src_rank', 'src_event'];
   const always = spec.always ?? {};
   const merged = Object.keys(always).length > 0;
-  const newer = '(t.src_at, t.src_rank, t.src_event) < (excluded.src_at, excluded.src_rank, excluded.src_event)';
+  const newer =
+    '(t.src_at, t.src_rank, t.src_event) < (excluded.src_at, excluded.src_rank, excluded.src_event)';
   const updates = cols
     .filter((c) => c !== 'id')
-    .map((c) => (always[c] ? `${c} = ${always[c]}` : merged ? `${c} = case when ${newer} then excluded.${c} else t.${c} end` : `${c} = excluded.${c}`));
+    .map((c) =>
+      always[c]
+        ? `${c} = ${always[c]}`
+        : merged
+          ? `${c} = case when ${newer} then excluded.${c} else t.${c} end`
+          : `${c} = excluded.${c}`,
+    );
   const sql = `insert into public.${spec.table} as t (${cols.join(', ')})
     select ${cols.join(', ')} from jsonb_populate_recordset(null::public.${spec.table}, $1::jsonb)
     on conflict (id) do update set ${updates.join(', ')}, updated_at = ${merged ? `case when ${newer} then now() else t.updated_at end` : 'now()'}
     ${merged ? '' : `where ${newer}`}
     returning id, (xmax = 0) as inserted, extract(epoch from src_at)::bigint as at, src_rank, src_event`;
-  const payload = winners.map((w) => ({ ...w.row, src_at: new Date(w.key.at * 1000).toISOString(), src_rank: w.key.rank, src_event: w.key.eventId }));
-  const r = await prepared<{ id: string; inserted: boolean; at: number; src_rank: number; src_event: string }>(db, sql, [JSON.stringify(payload)]);
+  const payload = winners.map((w) => ({
+    ...w.row,
+    src_at: new Date(w.key.at * 1000).toISOString(),
+    src_rank: w.key.rank,
+    src_event: w.key.eventId,
+  }));
+  const r = await prepared<{
+    id: string;
+    inserted: boolean;
+    at: number;
+    src_rank: number;
+    src_event: string;
+  }>(db, sql, [JSON.stringify(payload)]);
   const returned = new Map(r.rows.map((x) => [x.id, x]));
   for (const w of winners) {
     const x = returned.get(w.row.id as string);
     if (!x) outcomes.set(w, 'skipped');
     else if (x.inserted) outcomes.set(w, 'inserted');
-    else outcomes.set(w, Number(x.at) === w.key.at && Number(x.src_rank) === w.key.rank && x.src_event === w.key.eventId ? 'updated' : 'skipped');
+    else
+      outcomes.set(
+        w,
+        Number(x.at) === w.key.at && Number(x.src_rank) === w.key.rank && x.src_event === w.key.eventId
+          ? 'updated'
+          : 'skipped',
+      );
   }
   return outcomes;
 }
@@ -111,19 +154,37 @@ async function lockSubscriptions(db: Queryable, ids: string[]): Promise<void> {
   );
 }
 
-type StoredSnapshot = SubscriptionSnapshot & { discountIds?: string[]; discounts: (SubscriptionSnapshot['discounts'][number] & { couponId?: string | null })[] };
-type Coupon = { percentOff: number | null; amountOff: number | null; currency: string | null; duration: 'forever' | 'once' | 'repeating' };
+type StoredSnapshot = SubscriptionSnapshot & {
+  discountIds?: string[];
+  discounts: (SubscriptionSnapshot['discounts'][number] & { couponId?: string | null })[];
+};
+type Coupon = {
+  percentOff: number | null;
+  amountOff: number | null;
+  currency: string | null;
+  duration: 'forever' | 'once' | 'repeating';
+};
 
 /**
  * Rebuilds billing_mrr_intervals of the given subscriptions from all their applied versions,
  * resolving discounts given only by id (or coupons given only by id) from the mirror. Call inside
  * the transaction that changed the subscriptions, their discounts or coupons.
  */
-export async function recomputeSubscriptionsMrr(db: Queryable, subscriptionIds: string[], options: { locked?: boolean } = {}): Promise<number> {
+export async function recomputeSubscriptionsMrr(
+  db: Queryable,
+  subscriptionIds: string[],
+  options: { locked?: boolean } = {},
+): Promise<number> {
   const ids = [...new Set(subscriptionIds)].sort();
   if (ids.length === 0) return 0;
   if (!options.locked) await lockSubscriptions(db, ids);
-  const { rows } = await prepared<{ subscription_id: string; at: number; rank: number; event: string; snapshot: StoredSnapshot }>(
+  const { rows } = await prepared<{
+    subscription_id: string;
+    at: number;
+    rank: number;
+    event: string;
+    snapshot: StoredSnapshot;
+  }>(
     db,
     `select subscription_id, extract(epoch from src_at)::bigint as at, src_rank as rank, src_event as event, snapshot
      from public.stripe_subscription_versions where subscription_id = any($1)`,
@@ -133,7 +194,8 @@ export async function recomputeSubscriptionsMrr(db: Queryable, subscriptionIds: 
   const couponIds = new Set<string>();
   for (const r of rows) {
     for (const id of r.snapshot.discountIds ?? []) discountIds.add(id);
-    for (const d of r.snapshot.discounts) if (d.couponId && d.percentOff === null && d.amountOff === null) couponIds.add(d.couponId);
+    for (const d of r.snapshot.discounts)
+      if (d.couponId && d.percentOff === null && d.amountOff === null) couponIds.add(d.couponId);
   }
   const discounts = new Map<string, StoredSnapshot['discounts'][number]>();
   if (discountIds.size) {
@@ -160,17 +222,36 @@ export async function recomputeSubscriptionsMrr(db: Queryable, subscriptionIds: 
   }
   const coupons = new Map<string, Coupon>();
   if (couponIds.size) {
-    const c = await prepared(db, `select id, percent_off::float8 as percent_off, amount_off, currency, duration from public.stripe_coupons where id = any($1)`, [[...couponIds]]);
-    for (const r of c.rows) coupons.set(r.id, { percentOff: r.percent_off, amountOff: r.amount_off, currency: r.currency, duration: r.duration });
+    const c = await prepared(
+      db,
+      `select id, percent_off::float8 as percent_off, amount_off, currency, duration from public.stripe_coupons where id = any($1)`,
+      [[...couponIds]],
+    );
+    for (const r of c.rows)
+      coupons.set(r.id, {
+        percentOff: r.percent_off,
+        amountOff: r.amount_off,
+        currency: r.currency,
+        duration: r.duration,
+      });
   }
   const bySub = new Map<string, SubscriptionVersion[]>();
   for (const r of rows) {
-    const resolved = [...r.snapshot.discounts, ...(r.snapshot.discountIds ?? []).map((id) => discounts.get(id)).filter((d) => d !== undefined)].map((d) => {
-      const c = d.couponId && d.percentOff === null && d.amountOff === null ? coupons.get(d.couponId) : undefined;
+    const resolved = [
+      ...r.snapshot.discounts,
+      ...(r.snapshot.discountIds ?? []).map((id) => discounts.get(id)).filter((d) => d !== undefined),
+    ].map((d) => {
+      const c =
+        d.couponId && d.percentOff === null && d.amountOff === null ? coupons.get(d.couponId) : undefined;
       return c ? { ...d, ...c } : d;
     });
     const list = bySub.get(r.subscription_id) ?? [];
-    list.push({ at: Number(r.at), rank: Number(r.rank), eventId: r.event, snapshot: { ...r.snapshot, discounts: resolved } });
+    list.push({
+      at: Number(r.at),
+      rank: Number(r.rank),
+      eventId: r.event,
+      snapshot: { ...r.snapshot, discounts: resolved },
+    });
     bySub.set(r.subscription_id, list);
   }
   const intervals = [...bySub.values()].flatMap((versions) => subscriptionIntervals(versions));
@@ -208,7 +289,11 @@ export async function recomputeSubscriptionsMrr(db: Queryable, subscriptionIds: 
 }
 
 /** One subscription; see `recomputeSubscriptionsMrr`. */
-export function recomputeSubscriptionMrr(db: Queryable, subscriptionId: string, options: { locked?: boolean } = {}): Promise<number> {
+export function recomputeSubscriptionMrr(
+  db: Queryable,
+  subscriptionId: string,
+  options: { locked?: boolean } = {},
+): Promise<number> {
   return recomputeSubscriptionsMrr(db, [subscriptionId], options);
 }
 
@@ -252,24 +337,60 @@ function discountRow(d: StripeDiscount, raw: unknown, deleted: boolean) {
 }
 
 /** Rows (and side data) for one parsed object. */
-function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, source: number, writes: Writes, versions: { subscription_id: string; key: VersionKey; snapshot: unknown }[], items: Map<string, unknown[]>, lines: Map<string, unknown[]>): string {
+function collect(
+  parsed: ParsedObject,
+  raw: unknown,
+  options: ApplyOptions,
+  source: number,
+  writes: Writes,
+  versions: { subscription_id: string; key: VersionKey; snapshot: unknown }[],
+  items: Map<string, unknown[]>,
+  lines: Map<string, unknown[]>,
+): string {
   const deleted = options.deleted ?? false;
   const push = (table: string, row: Record<string, unknown>, key: VersionKey, src = source) => {
     const w: RowWrite = { row, key, source: src };
-    (writes[table] ??= []).push(w);
+    const list = writes[table] ?? [];
+    list.push(w);
+    writes[table] = list;
     return w;
   };
   switch (parsed.kind) {
     case 'customer': {
       const c = parsed.value;
       const del = deleted || c.deleted === true;
-      push('stripe_customers', { id: c.id, email: c.email ?? null, name: c.name ?? null, currency: c.currency ?? null, deleted: del, created_at: iso(c.created), metadata: c.metadata ?? {}, raw }, keyFor(options, lifecycleRank('customer', null, { deleted: del })));
+      push(
+        'stripe_customers',
+        {
+          id: c.id,
+          email: c.email ?? null,
+          name: c.name ?? null,
+          currency: c.currency ?? null,
+          deleted: del,
+          created_at: iso(c.created),
+          metadata: c.metadata ?? {},
+          raw,
+        },
+        keyFor(options, lifecycleRank('customer', null, { deleted: del })),
+      );
       return c.id;
     }
     case 'product': {
       const p = parsed.value;
       const del = deleted || p.deleted === true;
-      push('stripe_products', { id: p.id, name: p.name ?? null, active: p.active ?? null, deleted: del, created_at: iso(p.created), metadata: p.metadata ?? {}, raw }, keyFor(options, lifecycleRank('product', null, { deleted: del })));
+      push(
+        'stripe_products',
+        {
+          id: p.id,
+          name: p.name ?? null,
+          active: p.active ?? null,
+          deleted: del,
+          created_at: iso(p.created),
+          metadata: p.metadata ?? {},
+          raw,
+        },
+        keyFor(options, lifecycleRank('product', null, { deleted: del })),
+      );
       return p.id;
     }
     case 'price': {
@@ -301,13 +422,23 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
       return p.id;
     }
     case 'coupon': {
-      push('stripe_coupons', couponRow(parsed.value, raw, deleted), keyFor(options, lifecycleRank('coupon', null, { deleted })));
+      push(
+        'stripe_coupons',
+        couponRow(parsed.value, raw, deleted),
+        keyFor(options, lifecycleRank('coupon', null, { deleted })),
+      );
       return parsed.value.id;
     }
     case 'discount': {
       const d = parsed.value;
       const coupon = d.coupon ?? d.source?.coupon ?? null;
-      if (coupon !== null && typeof coupon === 'object') push('stripe_coupons', couponRow(coupon, coupon, false), keyFor(options, lifecycleRank('coupon', null)), -1);
+      if (coupon !== null && typeof coupon === 'object')
+        push(
+          'stripe_coupons',
+          couponRow(coupon, coupon, false),
+          keyFor(options, lifecycleRank('coupon', null)),
+          -1,
+        );
       const row = discountRow(d, raw, deleted);
       push('stripe_discounts', row, keyFor(options, lifecycleRank('discount', null, { deleted })));
       return row.id;
@@ -357,8 +488,19 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
         if (d && typeof d === 'object') {
           const withSub = { ...d, subscription: d.subscription ?? s.id };
           const coupon = withSub.coupon ?? withSub.source?.coupon ?? null;
-          if (coupon !== null && typeof coupon === 'object') push('stripe_coupons', couponRow(coupon, coupon, false), keyFor(options, lifecycleRank('coupon', null)), -1);
-          push('stripe_discounts', discountRow(withSub, d, false), keyFor(options, lifecycleRank('discount', null)), -1);
+          if (coupon !== null && typeof coupon === 'object')
+            push(
+              'stripe_coupons',
+              couponRow(coupon, coupon, false),
+              keyFor(options, lifecycleRank('coupon', null)),
+              -1,
+            );
+          push(
+            'stripe_discounts',
+            discountRow(withSub, d, false),
+            keyFor(options, lifecycleRank('discount', null)),
+            -1,
+          );
         }
       }
       return s.id;
@@ -404,8 +546,10 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
             price_id: l.price?.id ?? l.pricing?.price_details?.price ?? null,
             quantity: l.quantity ?? null,
             proration: l.proration ?? l.parent?.subscription_item_details?.proration ?? false,
-            subscription_id: l.subscription ?? l.parent?.subscription_item_details?.subscription ?? subscriptionId,
-            subscription_item_id: l.subscription_item ?? l.parent?.subscription_item_details?.subscription_item ?? null,
+            subscription_id:
+              l.subscription ?? l.parent?.subscription_item_details?.subscription ?? subscriptionId,
+            subscription_item_id:
+              l.subscription_item ?? l.parent?.subscription_item_details?.subscription_item ?? null,
             ps: l.period?.start ?? null,
             pe: l.period?.end ?? null,
           })),
@@ -462,7 +606,23 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
         keyFor(options, lifecycleRank('charge', ch.status, { amountRefunded: ch.amount_refunded ?? 0 })),
       );
       for (const r of ch.refunds?.data ?? []) {
-        collect({ kind: 'refund', value: { ...r, charge: r.charge ?? ch.id, payment_intent: r.payment_intent ?? ch.payment_intent ?? null } }, r, { ...options, deleted: false }, -1, writes, versions, items, lines);
+        collect(
+          {
+            kind: 'refund',
+            value: {
+              ...r,
+              charge: r.charge ?? ch.id,
+              payment_intent: r.payment_intent ?? ch.payment_intent ?? null,
+            },
+          },
+          r,
+          { ...options, deleted: false },
+          -1,
+          writes,
+          versions,
+          items,
+          lines,
+        );
       }
       return ch.id;
     }
@@ -490,7 +650,17 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
       const d = parsed.value;
       push(
         'stripe_disputes',
-        { id: d.id, charge_id: d.charge ?? null, payment_intent_id: d.payment_intent ?? null, amount: d.amount, currency: d.currency.toLowerCase(), status: d.status, reason: d.reason ?? null, created_at: iso(d.created), raw },
+        {
+          id: d.id,
+          charge_id: d.charge ?? null,
+          payment_intent_id: d.payment_intent ?? null,
+          amount: d.amount,
+          currency: d.currency.toLowerCase(),
+          status: d.status,
+          reason: d.reason ?? null,
+          created_at: iso(d.created),
+          raw,
+        },
         keyFor(options, lifecycleRank('dispute', d.status)),
       );
       return d.id;
@@ -514,7 +684,10 @@ function collect(parsed: ParsedObject, raw: unknown, options: ApplyOptions, sour
           metadata: cs.metadata ?? {},
           raw,
         },
-        keyFor(options, lifecycleRank('checkout.session', cs.status ?? null, { paid: cs.payment_status === 'paid' })),
+        keyFor(
+          options,
+          lifecycleRank('checkout.session', cs.status ?? null, { paid: cs.payment_status === 'paid' }),
+        ),
       );
       return cs.id;
     }
@@ -531,7 +704,10 @@ const tableOrder: TableSpec[] = [
   { table: 'stripe_subscriptions' },
   { table: 'stripe_invoices' },
   // The earliest time a payment intent was seen succeeded, whatever order the events came in.
-  { table: 'stripe_payment_intents', always: { succeeded_at: 'least(t.succeeded_at, excluded.succeeded_at)' } },
+  {
+    table: 'stripe_payment_intents',
+    always: { succeeded_at: 'least(t.succeeded_at, excluded.succeeded_at)' },
+  },
   { table: 'stripe_charges' },
   { table: 'stripe_refunds' },
   { table: 'stripe_disputes' },
@@ -544,7 +720,10 @@ const tableOrder: TableSpec[] = [
  * whose versions, discounts or coupons changed. Results are per input, in input order; an input
  * that fails validation gets its error and is not written. Database errors throw.
  */
-export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): Promise<Result<ApplyResult, LedgerError>[]> {
+export async function applyStripeObjects(
+  db: Queryable,
+  inputs: ApplyInput[],
+): Promise<Result<ApplyResult, LedgerError>[]> {
   const results: (Result<ApplyResult, LedgerError> | undefined)[] = new Array(inputs.length);
   const kinds: ParsedObject['kind'][] = new Array(inputs.length);
   const ids: string[] = new Array(inputs.length);
@@ -564,14 +743,20 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
   const outcomes = new Map<number, ApplyOutcome>();
   const appliedKeys = new Map<string, Set<string>>(); // table -> "id key" of rows written
   const recompute = new Set<string>(versions.map((v) => v.subscription_id));
-  await lockSubscriptions(db, [...recompute, ...(writes.stripe_discounts ?? []).map((w) => w.row.subscription_id as string).filter(Boolean)]);
+  await lockSubscriptions(db, [
+    ...recompute,
+    ...(writes.stripe_discounts ?? []).map((w) => w.row.subscription_id as string).filter(Boolean),
+  ]);
   for (const spec of tableOrder) {
     const list = writes[spec.table];
     if (!list?.length) continue;
     const merge =
       spec.table === 'stripe_payment_intents'
         ? (winner: RowWrite, all: RowWrite[]) => {
-            const times = all.map((w) => w.row.succeeded_at as string | null).filter((x): x is string => x !== null).sort();
+            const times = all
+              .map((w) => w.row.succeeded_at as string | null)
+              .filter((x): x is string => x !== null)
+              .sort();
             winner.row = { ...winner.row, succeeded_at: times[0] ?? null };
           }
         : undefined;
@@ -592,11 +777,15 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
       for (const s of subs.rows) recompute.add(s.subscription_id);
     }
     if (spec.table === 'stripe_discounts') {
-      for (const w of list) if (applied.has(`${w.row.id as string}\u0000${keyString(w.key)}`) && w.row.subscription_id) recompute.add(w.row.subscription_id as string);
+      for (const w of list)
+        if (applied.has(`${w.row.id as string}\u0000${keyString(w.key)}`) && w.row.subscription_id)
+          recompute.add(w.row.subscription_id as string);
     }
   }
   // Subscription items and invoice lines follow the row version that won.
-  const itemRows = [...items.entries()].filter(([k]) => appliedKeys.get('stripe_subscriptions')?.has(k)).flatMap(([, v]) => v);
+  const itemRows = [...items.entries()]
+    .filter(([k]) => appliedKeys.get('stripe_subscriptions')?.has(k))
+    .flatMap(([, v]) => v);
   if (itemRows.length) {
     const subIds = [...new Set(itemRows.map((r) => (r as { subscription_id: string }).subscription_id))];
     await prepared(
@@ -610,7 +799,9 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
       [subIds, JSON.stringify(itemRows)],
     );
   }
-  const lineRows = [...lines.entries()].filter(([k]) => appliedKeys.get('stripe_invoices')?.has(k)).flatMap(([, v]) => v);
+  const lineRows = [...lines.entries()]
+    .filter(([k]) => appliedKeys.get('stripe_invoices')?.has(k))
+    .flatMap(([, v]) => v);
   if (lineRows.length) {
     const invoiceIds = [...new Set(lineRows.map((r) => (r as { invoice_id: string }).invoice_id))];
     await prepared(
@@ -636,7 +827,17 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
        select x.subscription_id, to_timestamp(x.at), x.rank, x.event, x.snapshot
        from jsonb_to_recordset($1::jsonb) as x(subscription_id text, at bigint, rank bigint, event text, snapshot jsonb)
        on conflict do nothing`,
-      [JSON.stringify(versions.map((v) => ({ subscription_id: v.subscription_id, at: v.key.at, rank: v.key.rank, event: v.key.eventId, snapshot: v.snapshot })))],
+      [
+        JSON.stringify(
+          versions.map((v) => ({
+            subscription_id: v.subscription_id,
+            at: v.key.at,
+            rank: v.key.rank,
+            event: v.key.eventId,
+            snapshot: v.snapshot,
+          })),
+        ),
+      ],
     );
   }
   if (recompute.size) {
@@ -644,7 +845,9 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
     await lockSubscriptions(db, [...recompute]);
     await recomputeSubscriptionsMrr(db, [...recompute], { locked: true });
   }
-  return inputs.map((_, i) => results[i] ?? ok({ kind: kinds[i]!, id: ids[i]!, outcome: outcomes.get(i) ?? 'skipped' }));
+  return inputs.map(
+    (_, i) => results[i] ?? ok({ kind: kinds[i]!, id: ids[i]!, outcome: outcomes.get(i) ?? 'skipped' }),
+  );
 }
 
 /**
@@ -652,6 +855,10 @@ export async function applyStripeObjects(db: Queryable, inputs: ApplyInput[]): P
  * The same code serves webhook processing and backfills. Returns a clear error for objects that
  * fail validation or are not mirrored; database errors throw.
  */
-export async function applyStripeObject(db: Queryable, object: unknown, options: ApplyOptions): Promise<Result<ApplyResult, LedgerError>> {
+export async function applyStripeObject(
+  db: Queryable,
+  object: unknown,
+  options: ApplyOptions,
+): Promise<Result<ApplyResult, LedgerError>> {
   return (await applyStripeObjects(db, [{ object, options }]))[0]!;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import { withTransaction } from '@org/db';
+import type pg from 'pg';
 import { err, LedgerError, ok, type Result } from '../errors.ts';
 import { DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE, sendInTransaction } from '../queue.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
@@ -48,7 +48,12 @@ function toEvent(r: Record<string, unknown>): InboxEvent {
  * Inserts an event (raw body kept verbatim as jsonb) and, when it is new, enqueues its processing
  * job on the same connection. Call inside a transaction so both commit together.
  */
-export async function insertEvent(client: Queryable, event: StripeEventEnvelope, rawBody: string, options: { queueSchema?: string } = {}): Promise<{ inserted: boolean }> {
+export async function insertEvent(
+  client: Queryable,
+  event: StripeEventEnvelope,
+  rawBody: string,
+  options: { queueSchema?: string } = {},
+): Promise<{ inserted: boolean }> {
   const jobId = randomUUID();
   const r = await prepared(
     client,
@@ -57,12 +62,22 @@ export async function insertEvent(client: Queryable, event: StripeEventEnvelope,
     [event.id, event.type, event.api_version ?? null, event.created, event.livemode ?? false, rawBody, jobId],
   );
   if (r.rowCount === 0) return { inserted: false };
-  await sendInTransaction(client, STRIPE_EVENTS_QUEUE, { eventId: event.id }, { id: jobId, schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA });
+  await sendInTransaction(
+    client,
+    STRIPE_EVENTS_QUEUE,
+    { eventId: event.id },
+    { id: jobId, schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA },
+  );
   return { inserted: true };
 }
 
 /** Receives one verified event: inbox insert + enqueue in one transaction. */
-export async function receiveEvent(pool: pg.Pool, event: StripeEventEnvelope, rawBody: string, options: { queueSchema?: string } = {}): Promise<{ inserted: boolean }> {
+export async function receiveEvent(
+  pool: pg.Pool,
+  event: StripeEventEnvelope,
+  rawBody: string,
+  options: { queueSchema?: string } = {},
+): Promise<{ inserted: boolean }> {
   return withTransaction(pool, (client) => insertEvent(client, event, rawBody, options));
 }
 
@@ -84,7 +99,9 @@ export async function listEvents(pool: Queryable, options: ListEventsOptions = {
 }
 
 export async function getEvent(pool: Queryable, id: string): Promise<InboxEventWithPayload | null> {
-  const { rows } = await pool.query(`select ${columns}, payload from public.stripe_events where id = $1`, [id]);
+  const { rows } = await pool.query(`select ${columns}, payload from public.stripe_events where id = $1`, [
+    id,
+  ]);
   const r = rows[0];
   return r ? { ...toEvent(r), payload: r.payload } : null;
 }
@@ -104,22 +121,39 @@ export interface InboxStats {
  * Counts by status. `processing` = jobs a worker holds right now (pg-boss `active`);
  * `oldestPendingAgeSeconds` = age of the oldest event not yet done (pending or failed), as of `asOf`.
  */
-export async function inboxStats(pool: Queryable, options: { asOf?: Date; queueSchema?: string } = {}): Promise<InboxStats> {
+export async function inboxStats(
+  pool: Queryable,
+  options: { asOf?: Date; queueSchema?: string } = {},
+): Promise<InboxStats> {
   const asOf = options.asOf ?? new Date();
   const { rows } = await pool.query<{ status: InboxStatus; n: number; oldest: Date | null }>(
     `select status, count(*)::int as n, min(received_at) as oldest from public.stripe_events group by status`,
   );
-  const stats: InboxStats = { pending: 0, processing: 0, processed: 0, ignored: 0, failed: 0, dead: 0, total: 0, oldestPendingAgeSeconds: null };
+  const stats: InboxStats = {
+    pending: 0,
+    processing: 0,
+    processed: 0,
+    ignored: 0,
+    failed: 0,
+    dead: 0,
+    total: 0,
+    oldestPendingAgeSeconds: null,
+  };
   let oldest: Date | null = null;
   for (const r of rows) {
     stats[r.status] = r.n;
     stats.total += r.n;
-    if ((r.status === 'pending' || r.status === 'failed') && r.oldest && (!oldest || r.oldest < oldest)) oldest = r.oldest;
+    if ((r.status === 'pending' || r.status === 'failed') && r.oldest && (!oldest || r.oldest < oldest))
+      oldest = r.oldest;
   }
-  if (oldest) stats.oldestPendingAgeSeconds = Math.max(0, Math.round((asOf.getTime() - oldest.getTime()) / 1000));
+  if (oldest)
+    stats.oldestPendingAgeSeconds = Math.max(0, Math.round((asOf.getTime() - oldest.getTime()) / 1000));
   const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
   try {
-    const active = await pool.query<{ n: number }>(`select count(*)::int as n from ${schema}.job where name = $1 and state = 'active'`, [STRIPE_EVENTS_QUEUE]);
+    const active = await pool.query<{ n: number }>(
+      `select count(*)::int as n from ${schema}.job where name = $1 and state = 'active'`,
+      [STRIPE_EVENTS_QUEUE],
+    );
     stats.processing = active.rows[0]?.n ?? 0;
   } catch {
     // Queue schema not installed yet: nothing is processing.
@@ -131,20 +165,38 @@ export async function inboxStats(pool: Queryable, options: { asOf?: Date; queueS
  * Puts an event back on the queue (any status; typically dead or failed): status pending, a new
  * job, in one transaction. The ordering guard makes replaying a processed event harmless.
  */
-export async function replayEvent(pool: pg.Pool, id: string, options: { queueSchema?: string } = {}): Promise<Result<InboxEvent>> {
+export async function replayEvent(
+  pool: pg.Pool,
+  id: string,
+  options: { queueSchema?: string } = {},
+): Promise<Result<InboxEvent>> {
   return withTransaction(pool, async (client) => {
-    const { rows } = await client.query(`update public.stripe_events set status = 'pending', last_error = null, processed_at = null where id = $1 returning ${columns}`, [id]);
+    const { rows } = await client.query(
+      `update public.stripe_events set status = 'pending', last_error = null, processed_at = null where id = $1 returning ${columns}`,
+      [id],
+    );
     const row = rows[0];
     if (!row) return err(new LedgerError('not_found', `No Stripe event ${id} in the inbox`));
-    const jobId = await sendInTransaction(client, STRIPE_EVENTS_QUEUE, { eventId: id, replay: true }, { schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA });
+    const jobId = await sendInTransaction(
+      client,
+      STRIPE_EVENTS_QUEUE,
+      { eventId: id, replay: true },
+      { schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA },
+    );
     await client.query('update public.stripe_events set job_id = $2 where id = $1', [id, jobId]);
     return ok(toEvent(row));
   });
 }
 
 /** Replays every dead event; returns their ids. */
-export async function replayDead(pool: pg.Pool, options: { queueSchema?: string; limit?: number } = {}): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(`select id from public.stripe_events where status = 'dead' order by received_at, id limit $1`, [options.limit ?? 10_000]);
+export async function replayDead(
+  pool: pg.Pool,
+  options: { queueSchema?: string; limit?: number } = {},
+): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `select id from public.stripe_events where status = 'dead' order by received_at, id limit $1`,
+    [options.limit ?? 10_000],
+  );
   const replayed: string[] = [];
   for (const r of rows) {
     const res = await replayEvent(pool, r.id, options);

@@ -57,7 +57,10 @@ export interface RevenueSummary {
 const capTo = (q: { to: Date; asOf?: Date | undefined }) => (q.asOf && q.asOf < q.to ? q.asOf : q.to);
 
 /** MRR, ARR and paying customers as of an instant. */
-export async function mrrAt(db: Queryable, options: { at: Date; currency: string }): Promise<{ mrr: number; arr: number; payingCustomers: number }> {
+export async function mrrAt(
+  db: Queryable,
+  options: { at: Date; currency: string },
+): Promise<{ mrr: number; arr: number; payingCustomers: number }> {
   const { rows } = await db.query<{ mrr: number; paying: number }>(
     `select coalesce(sum(mrr), 0)::bigint as mrr, count(distinct customer_id)::int as paying
      from public.billing_mrr_intervals
@@ -131,11 +134,22 @@ const toMovements = (r: MovementRow | undefined): Movements => ({
 });
 
 /** Total MRR movements over [from, to). */
-export async function movementsBetween(db: Queryable, q: RangeQuery): Promise<Movements & { newCustomers: number; reactivatedCustomers: number; churnedCustomers: number }> {
+export async function movementsBetween(
+  db: Queryable,
+  q: RangeQuery,
+): Promise<Movements & { newCustomers: number; reactivatedCustomers: number; churnedCustomers: number }> {
   const to = capTo(q);
-  const { rows } = await db.query<MovementRow>(`${customerDayMovementsSql} select ${movementColumns} from moves where kind is not null`, [q.from, to, q.currency]);
+  const { rows } = await db.query<MovementRow>(
+    `${customerDayMovementsSql} select ${movementColumns} from moves where kind is not null`,
+    [q.from, to, q.currency],
+  );
   const r = rows[0];
-  return { ...toMovements(r), newCustomers: r?.new_customers ?? 0, reactivatedCustomers: r?.reactivated_customers ?? 0, churnedCustomers: r?.churned_customers ?? 0 };
+  return {
+    ...toMovements(r),
+    newCustomers: r?.new_customers ?? 0,
+    reactivatedCustomers: r?.reactivated_customers ?? 0,
+    churnedCustomers: r?.churned_customers ?? 0,
+  };
 }
 
 export interface MovementsPoint extends Movements {
@@ -145,7 +159,10 @@ export interface MovementsPoint extends Movements {
 }
 
 /** MRR movements per day / ISO week (Monday) / month over [from, to). Buckets without movement are included with zeros. */
-export async function movementsSeries(db: Queryable, q: RangeQuery & { interval: SeriesInterval }): Promise<MovementsPoint[]> {
+export async function movementsSeries(
+  db: Queryable,
+  q: RangeQuery & { interval: SeriesInterval },
+): Promise<MovementsPoint[]> {
   const to = capTo(q);
   const { rows } = await db.query<MovementRow & { bucket: Date }>(
     `${customerDayMovementsSql},
@@ -162,7 +179,7 @@ export async function movementsSeries(db: Queryable, q: RangeQuery & { interval:
   );
   return rows.map((r) => {
     const m = toMovements(r);
-    const start = r.bucket < q.from ? q.from : r.bucket;
+    const start = new Date(Math.max(r.bucket.getTime(), q.from.getTime()));
     const next = new Date(r.bucket);
     if (q.interval === 'day') next.setUTCDate(next.getUTCDate() + 1);
     else if (q.interval === 'week') next.setUTCDate(next.getUTCDate() + 7);
@@ -181,7 +198,10 @@ export interface MrrPoint {
 }
 
 /** MRR at the end of each day / week / month bucket in [from, to) (the last point is MRR as of `to`). */
-export async function mrrSeries(db: Queryable, q: RangeQuery & { interval: SeriesInterval }): Promise<MrrPoint[]> {
+export async function mrrSeries(
+  db: Queryable,
+  q: RangeQuery & { interval: SeriesInterval },
+): Promise<MrrPoint[]> {
   const to = capTo(q);
   const { rows } = await db.query<{ at: Date; mrr: number; paying: number }>(
     `with grid as (
@@ -194,11 +214,21 @@ export async function mrrSeries(db: Queryable, q: RangeQuery & { interval: Serie
      group by g.at order by g.at`,
     [q.from, to, q.currency, q.interval],
   );
-  return rows.map((r) => ({ at: r.at.toISOString(), mrr: Number(r.mrr), arr: 12 * Number(r.mrr), payingCustomers: r.paying }));
+  return rows.map((r) => ({
+    at: r.at.toISOString(),
+    mrr: Number(r.mrr),
+    arr: 12 * Number(r.mrr),
+    payingCustomers: r.paying,
+  }));
 }
 
 /** NRR / GRR of the customers paying at `from`, measured at `to`. */
-async function retention(db: Queryable, from: Date, to: Date, currency: string): Promise<{ nrr: number | null; grr: number | null }> {
+async function retention(
+  db: Queryable,
+  from: Date,
+  to: Date,
+  currency: string,
+): Promise<{ nrr: number | null; grr: number | null }> {
   const { rows } = await db.query<{ start: number; now: number; capped: number }>(
     `with s as (
        select customer_id, sum(mrr) as m from public.billing_mrr_intervals
@@ -263,7 +293,13 @@ export async function revenueSummary(db: Queryable, q: RangeQuery): Promise<Reve
       [q.from, to, q.currency],
     ),
   ]);
-  const movements = { new: moves.new, reactivation: moves.reactivation, expansion: moves.expansion, contraction: moves.contraction, churn: moves.churn };
+  const movements = {
+    new: moves.new,
+    reactivation: moves.reactivation,
+    expansion: moves.expansion,
+    contraction: moves.contraction,
+    churn: moves.churn,
+  };
   const ratios = revenueRatios({
     mrrStart: start.mrr,
     mrrEnd: end.mrr,
@@ -312,7 +348,10 @@ export interface TopCustomer {
 }
 
 /** Customers by MRR as of `asOf`, largest first. */
-export async function topCustomers(db: Queryable, options: { asOf: Date; currency: string; limit?: number }): Promise<TopCustomer[]> {
+export async function topCustomers(
+  db: Queryable,
+  options: { asOf: Date; currency: string; limit?: number },
+): Promise<TopCustomer[]> {
   const { rows } = await db.query(
     `select i.customer_id, c.email, c.name, sum(i.mrr)::bigint as mrr, min(i.valid_from) as since
      from public.billing_mrr_intervals i left join public.stripe_customers c on c.id = i.customer_id
@@ -320,7 +359,13 @@ export async function topCustomers(db: Queryable, options: { asOf: Date; currenc
      group by i.customer_id, c.email, c.name order by 4 desc, 1 limit $3`,
     [options.asOf, options.currency, options.limit ?? 10],
   );
-  return rows.map((r) => ({ customerId: r.customer_id, email: r.email, name: r.name, mrr: Number(r.mrr), payingSince: r.since ? r.since.toISOString() : null }));
+  return rows.map((r) => ({
+    customerId: r.customer_id,
+    email: r.email,
+    name: r.name,
+    mrr: Number(r.mrr),
+    payingSince: r.since ? r.since.toISOString() : null,
+  }));
 }
 
 export interface PaymentRow {
@@ -336,13 +381,21 @@ export interface PaymentRow {
 }
 
 /** Latest payment intents (any status unless `status` is given), newest first, up to `asOf`. */
-export async function recentPayments(db: Queryable, options: { asOf?: Date; limit?: number; currency?: string; status?: string } = {}): Promise<PaymentRow[]> {
+export async function recentPayments(
+  db: Queryable,
+  options: { asOf?: Date; limit?: number; currency?: string; status?: string } = {},
+): Promise<PaymentRow[]> {
   const { rows } = await db.query(
     `select id, customer_id, invoice_id, amount, amount_received, currency, status, last_error, coalesce(succeeded_at, src_at) as at
      from public.stripe_payment_intents
      where ($1::text is null or currency = $1) and ($2::text is null or status = $2) and coalesce(succeeded_at, src_at) <= $3
      order by at desc, id desc limit $4`,
-    [options.currency ?? null, options.status ?? null, options.asOf ?? new Date('9999-12-31T00:00:00Z'), options.limit ?? 20],
+    [
+      options.currency ?? null,
+      options.status ?? null,
+      options.asOf ?? new Date('9999-12-31T00:00:00Z'),
+      options.limit ?? 20,
+    ],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -369,7 +422,10 @@ export interface RefundRow {
 }
 
 /** Latest refunds, newest first, up to `asOf`. */
-export async function recentRefunds(db: Queryable, options: { asOf?: Date; limit?: number; currency?: string } = {}): Promise<RefundRow[]> {
+export async function recentRefunds(
+  db: Queryable,
+  options: { asOf?: Date; limit?: number; currency?: string } = {},
+): Promise<RefundRow[]> {
   const { rows } = await db.query(
     `select id, charge_id, payment_intent_id, amount, currency, status, reason, created_at from public.stripe_refunds
      where ($1::text is null or currency = $1) and created_at <= $2 order by created_at desc, id desc limit $3`,

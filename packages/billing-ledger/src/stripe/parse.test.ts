@@ -7,7 +7,8 @@ import { mirroredObjects, subscriptionSchema } from './schemas.ts';
 
 // Stripe's own API fixtures (stripe/openapi, MIT), copied into test/fixtures.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = JSON.parse(readFileSync(path.join(here, '../../test/fixtures/fixtures3.json'), 'utf8')).resources as Record<string, Record<string, unknown>>;
+const fixtures = JSON.parse(readFileSync(path.join(here, '../../test/fixtures/fixtures3.json'), 'utf8'))
+  .resources as Record<string, Record<string, unknown>>;
 
 describe('Stripe fixtures', () => {
   it('every mirrored resource in fixtures3.json parses', () => {
@@ -33,7 +34,14 @@ describe('Stripe fixtures', () => {
   });
 
   it('malformed envelopes give invalid_payload', () => {
-    for (const bad of [null, 42, 'x', {}, { id: 'nope', object: 'event' }, { ...fixtures.event, created: 'yesterday' }]) {
+    for (const bad of [
+      null,
+      42,
+      'x',
+      {},
+      { id: 'nope', object: 'event' },
+      { ...fixtures.event, created: 'yesterday' },
+    ]) {
       const r = parseEvent(bad);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe('invalid_payload');
@@ -45,10 +53,20 @@ describe('Stripe fixtures', () => {
     const items = (fixtures.subscription!.items as { data: Record<string, unknown>[] }).data;
     const withItemPeriods = subscriptionSchema.parse({
       ...fixtures.subscription,
-      items: { data: items.map((i) => ({ ...i, current_period_start: 1_700_000_000, current_period_end: 1_702_592_000 })) },
+      items: {
+        data: items.map((i) => ({
+          ...i,
+          current_period_start: 1_700_000_000,
+          current_period_end: 1_702_592_000,
+        })),
+      },
     });
     expect(subscriptionSnapshot(withItemPeriods).currentPeriodEnd).toBe(1_702_592_000);
-    const oldShape = subscriptionSchema.parse({ ...fixtures.subscription, current_period_start: 1_600_000_000, current_period_end: 1_602_592_000 });
+    const oldShape = subscriptionSchema.parse({
+      ...fixtures.subscription,
+      current_period_start: 1_600_000_000,
+      current_period_end: 1_602_592_000,
+    });
     expect(subscriptionSnapshot(oldShape).currentPeriodEnd).toBe(1_602_592_000);
     expect(subscriptionSnapshot(newShape).items[0]?.interval).toBe('month');
   });

@@ -21,25 +21,42 @@ function describe(error: z.ZodError): string {
 /** Parses a webhook body's event envelope; a clear `invalid_payload` error otherwise. */
 export function parseEvent(input: unknown): Result<StripeEventEnvelope> {
   const r = eventSchema.safeParse(input);
-  return r.success ? ok(r.data) : err(new LedgerError('invalid_payload', `Not a Stripe event: ${describe(r.error)}`));
+  return r.success
+    ? ok(r.data)
+    : err(new LedgerError('invalid_payload', `Not a Stripe event: ${describe(r.error)}`));
 }
 
-export type ParsedObject = { [K in MirroredObject]: { kind: K; value: z.infer<(typeof objectSchemas)[K]> } }[MirroredObject];
+export type ParsedObject = {
+  [K in MirroredObject]: { kind: K; value: z.infer<(typeof objectSchemas)[K]> };
+}[MirroredObject];
 
-export const isMirrored = (kind: unknown): kind is MirroredObject => typeof kind === 'string' && (mirroredObjects as string[]).includes(kind);
+export const isMirrored = (kind: unknown): kind is MirroredObject =>
+  typeof kind === 'string' && (mirroredObjects as string[]).includes(kind);
 
 /** Parses a Stripe object the ledger mirrors, by its `object` field. Never throws. */
 export function parseStripeObject(input: unknown): Result<ParsedObject> {
   const kind = (input as { object?: unknown } | null)?.object;
   if (!isMirrored(kind)) {
-    return err(new LedgerError('unsupported_object', `Stripe object type ${JSON.stringify(kind ?? null)} is not mirrored by the ledger`));
+    return err(
+      new LedgerError(
+        'unsupported_object',
+        `Stripe object type ${JSON.stringify(kind ?? null)} is not mirrored by the ledger`,
+      ),
+    );
   }
   const r = objectSchemas[kind].safeParse(input);
-  if (!r.success) return err(new LedgerError('invalid_payload', `Stripe ${kind} failed validation: ${describe(r.error)}`));
+  if (!r.success)
+    return err(new LedgerError('invalid_payload', `Stripe ${kind} failed validation: ${describe(r.error)}`));
   return ok({ kind, value: r.data } as ParsedObject);
 }
 
-type Coupon = { percent_off?: number | null | undefined; amount_off?: number | null | undefined; currency?: string | null | undefined; duration: 'forever' | 'once' | 'repeating'; id: string };
+type Coupon = {
+  percent_off?: number | null | undefined;
+  amount_off?: number | null | undefined;
+  currency?: string | null | undefined;
+  duration: 'forever' | 'once' | 'repeating';
+  id: string;
+};
 
 /** A discount as the MRR calculation needs it; the coupon may be only an id (resolved later). */
 export function discountSnapshot(d: StripeDiscount): DiscountSnapshot & { couponId: string | null } {
@@ -58,11 +75,20 @@ export function discountSnapshot(d: StripeDiscount): DiscountSnapshot & { coupon
 }
 
 /** Normalises a parsed subscription (either API shape) into the snapshot MRR is computed from. */
-export function subscriptionSnapshot(s: StripeSubscription): SubscriptionSnapshot & { discountIds: string[]; discounts: (DiscountSnapshot & { couponId?: string | null })[] } {
+export function subscriptionSnapshot(
+  s: StripeSubscription,
+): SubscriptionSnapshot & {
+  discountIds: string[];
+  discounts: (DiscountSnapshot & { couponId?: string | null })[];
+} {
   const items: ItemSnapshot[] = s.items.data.map((it) => {
     const p = it.price;
     const plan = it.plan;
-    const recurring = p?.recurring ?? (plan ? { interval: plan.interval, interval_count: plan.interval_count, usage_type: plan.usage_type } : null);
+    const recurring =
+      p?.recurring ??
+      (plan
+        ? { interval: plan.interval, interval_count: plan.interval_count, usage_type: plan.usage_type }
+        : null);
     return {
       id: it.id,
       priceId: p?.id ?? plan?.id ?? null,
@@ -75,8 +101,15 @@ export function subscriptionSnapshot(s: StripeSubscription): SubscriptionSnapsho
       usageType: recurring?.usage_type ?? 'licensed',
       billingScheme: (p?.billing_scheme ?? plan?.billing_scheme) === 'tiered' ? 'tiered' : 'per_unit',
       tiersMode: p?.tiers_mode ?? plan?.tiers_mode ?? null,
-      tiers: (p?.tiers ?? plan?.tiers)?.map((t) => ({ upTo: t.up_to ?? null, unitAmount: t.unit_amount ?? null, flatAmount: t.flat_amount ?? null })) ?? null,
-      transformQuantity: p?.transform_quantity ? { divideBy: p.transform_quantity.divide_by, round: p.transform_quantity.round } : null,
+      tiers:
+        (p?.tiers ?? plan?.tiers)?.map((t) => ({
+          upTo: t.up_to ?? null,
+          unitAmount: t.unit_amount ?? null,
+          flatAmount: t.flat_amount ?? null,
+        })) ?? null,
+      transformQuantity: p?.transform_quantity
+        ? { divideBy: p.transform_quantity.divide_by, round: p.transform_quantity.round }
+        : null,
     };
   });
   const discounts: (DiscountSnapshot & { couponId: string | null })[] = [];
@@ -88,8 +121,12 @@ export function subscriptionSnapshot(s: StripeSubscription): SubscriptionSnapsho
     } else if (!discounts.some((x) => x.id !== null && x.id === d.id)) discounts.push(discountSnapshot(d));
   }
   // Period fields moved from the subscription to its items in 2025 API versions.
-  const itemEnds = s.items.data.map((i) => i.current_period_end).filter((x): x is number => typeof x === 'number');
-  const itemStarts = s.items.data.map((i) => i.current_period_start).filter((x): x is number => typeof x === 'number');
+  const itemEnds = s.items.data
+    .map((i) => i.current_period_end)
+    .filter((x): x is number => typeof x === 'number');
+  const itemStarts = s.items.data
+    .map((i) => i.current_period_start)
+    .filter((x): x is number => typeof x === 'number');
   return {
     id: s.id,
     customerId: s.customer,

@@ -11,7 +11,9 @@ const ts = z.number().int();
 const optTs = ts.nullable().optional();
 const str = z.string().min(1);
 /** An expandable reference: an id string or the expanded object with an id. */
-const ref = z.union([z.string(), z.object({ id: z.string() }).loose()]).transform((v) => (typeof v === 'string' ? v : v.id));
+const ref = z
+  .union([z.string(), z.object({ id: z.string() }).loose()])
+  .transform((v) => (typeof v === 'string' ? v : v.id));
 const optRef = ref.nullable().optional();
 const metadata = z.record(z.string(), z.unknown()).nullable().optional();
 
@@ -132,7 +134,10 @@ export const subscriptionSchema = z.object({
   ended_at: optTs,
   items: z.object({ data: z.array(subscriptionItemSchema) }),
   discount: discountSchema.nullable().optional(),
-  discounts: z.array(z.union([z.string(), discountSchema])).nullable().optional(),
+  discounts: z
+    .array(z.union([z.string(), discountSchema]))
+    .nullable()
+    .optional(),
   metadata,
 });
 export type StripeSubscription = z.infer<typeof subscriptionSchema>;
@@ -175,7 +180,11 @@ export const invoiceLineSchema = z.object({
   parent: z
     .object({
       subscription_item_details: z
-        .object({ subscription: z.string().nullable().optional(), subscription_item: z.string().nullable().optional(), proration: z.boolean().nullable().optional() })
+        .object({
+          subscription: z.string().nullable().optional(),
+          subscription_item: z.string().nullable().optional(),
+          proration: z.boolean().nullable().optional(),
+        })
         .nullable()
         .optional(),
     })
@@ -207,7 +216,10 @@ export const invoiceSchema = z.object({
   payment_intent: optRef,
   attempt_count: z.number().int().nullable().optional(),
   created: optTs,
-  lines: z.object({ data: z.array(invoiceLineSchema) }).nullable().optional(),
+  lines: z
+    .object({ data: z.array(invoiceLineSchema) })
+    .nullable()
+    .optional(),
   metadata,
 });
 
@@ -221,7 +233,11 @@ export const paymentIntentSchema = z.object({
   currency: z.string().length(3),
   status: z.string(),
   description: z.string().nullable().optional(),
-  last_payment_error: z.object({ message: z.string().nullable().optional(), code: z.string().nullable().optional() }).loose().nullable().optional(),
+  last_payment_error: z
+    .object({ message: z.string().nullable().optional(), code: z.string().nullable().optional() })
+    .loose()
+    .nullable()
+    .optional(),
   created: optTs,
   metadata,
 });
@@ -255,7 +271,10 @@ export const chargeSchema = z.object({
   disputed: z.boolean().nullable().optional(),
   failure_code: z.string().nullable().optional(),
   created: optTs,
-  refunds: z.object({ data: z.array(refundSchema) }).nullable().optional(),
+  refunds: z
+    .object({ data: z.array(refundSchema) })
+    .nullable()
+    .optional(),
   metadata,
 });
 

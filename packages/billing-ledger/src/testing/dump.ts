@@ -24,7 +24,9 @@ export const ledgerTables: Record<string, string> = {
 export async function canonicalDump(pool: Pick<pg.Pool, 'query'>): Promise<string> {
   const parts: string[] = [];
   for (const [table, order] of Object.entries(ledgerTables)) {
-    const { rows } = await pool.query(`select to_jsonb(t) - 'updated_at' as r from public.${table} t order by ${order}`);
+    const { rows } = await pool.query(
+      `select to_jsonb(t) - 'updated_at' as r from public.${table} t order by ${order}`,
+    );
     parts.push(`${table}:${JSON.stringify(rows.map((r) => r.r))}`);
   }
   return parts.join('\n');
@@ -32,5 +34,7 @@ export async function canonicalDump(pool: Pick<pg.Pool, 'query'>): Promise<strin
 
 /** Empties the ledger and the inbox (tests and demos only). */
 export async function resetLedger(pool: Pick<pg.Pool, 'query'>): Promise<void> {
-  await pool.query(`truncate ${[...Object.keys(ledgerTables), 'stripe_events'].map((t) => `public.${t}`).join(', ')}`);
+  await pool.query(
+    `truncate ${[...Object.keys(ledgerTables), 'stripe_events'].map((t) => `public.${t}`).join(', ')}`,
+  );
 }

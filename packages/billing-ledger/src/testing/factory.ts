@@ -29,7 +29,15 @@ export interface PlanPrice {
 export interface SubscriptionState {
   id: string;
   customer: string;
-  status: 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
+  status:
+    | 'incomplete'
+    | 'incomplete_expired'
+    | 'trialing'
+    | 'active'
+    | 'past_due'
+    | 'canceled'
+    | 'unpaid'
+    | 'paused';
   created: number;
   startDate: number;
   items: { id: string; price: PlanPrice; quantity: number; created: number }[];
@@ -41,7 +49,14 @@ export interface SubscriptionState {
   cancelAt?: number | null;
   canceledAt?: number | null;
   endedAt?: number | null;
-  coupon?: { id: string; percentOff?: number | null; amountOff?: number | null; currency?: string | null; duration: 'forever' | 'once' | 'repeating'; durationInMonths?: number | null } | null;
+  coupon?: {
+    id: string;
+    percentOff?: number | null;
+    amountOff?: number | null;
+    currency?: string | null;
+    duration: 'forever' | 'once' | 'repeating';
+    durationInMonths?: number | null;
+  } | null;
   discountStart?: number | null;
   discountEnd?: number | null;
 }
@@ -64,7 +79,13 @@ export function priceObject(p: PlanPrice, created: number): Obj {
     metadata: {},
     nickname: p.nickname ?? null,
     product: p.product,
-    recurring: { interval: p.interval, interval_count: p.intervalCount, meter: null, usage_type: 'licensed', trial_period_days: null },
+    recurring: {
+      interval: p.interval,
+      interval_count: p.intervalCount,
+      meter: null,
+      usage_type: 'licensed',
+      trial_period_days: null,
+    },
     tax_behavior: 'unspecified',
     tiers_mode: null,
     transform_quantity: null,
@@ -75,10 +96,35 @@ export function priceObject(p: PlanPrice, created: number): Obj {
 }
 
 export function productObject(id: string, name: string, created: number): Obj {
-  return { id, object: 'product', active: true, created, default_price: null, description: null, images: [], livemode: false, marketing_features: [], metadata: {}, name, shippable: null, statement_descriptor: null, tax_code: null, type: 'service', unit_label: null, updated: created, url: null };
+  return {
+    id,
+    object: 'product',
+    active: true,
+    created,
+    default_price: null,
+    description: null,
+    images: [],
+    livemode: false,
+    marketing_features: [],
+    metadata: {},
+    name,
+    shippable: null,
+    statement_descriptor: null,
+    tax_code: null,
+    type: 'service',
+    unit_label: null,
+    updated: created,
+    url: null,
+  };
 }
 
-export function customerObject(id: string, email: string, name: string, created: number, metadata: Obj = {}): Obj {
+export function customerObject(
+  id: string,
+  email: string,
+  name: string,
+  created: number,
+  metadata: Obj = {},
+): Obj {
   return {
     id,
     object: 'customer',
@@ -92,7 +138,12 @@ export function customerObject(id: string, email: string, name: string, created:
     discount: null,
     email,
     invoice_prefix: id.slice(4, 12).toUpperCase(),
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata,
     name,
@@ -156,7 +207,11 @@ export function subscriptionObject(s: SubscriptionState, apiVersion: string): Ob
     cancel_at: s.cancelAt ?? null,
     cancel_at_period_end: s.cancelAtPeriodEnd ?? false,
     canceled_at: s.canceledAt ?? null,
-    cancellation_details: { comment: null, feedback: null, reason: s.canceledAt ? 'cancellation_requested' : null },
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      reason: s.canceledAt ? 'cancellation_requested' : null,
+    },
     collection_method: 'charge_automatically',
     created: s.created,
     currency: s.items[0]?.price.currency ?? 'usd',
@@ -164,7 +219,9 @@ export function subscriptionObject(s: SubscriptionState, apiVersion: string): Ob
     days_until_due: null,
     default_payment_method: null,
     description: null,
-    ...(newShape ? { discounts: discount ? [discount] : [] } : { discount, discounts: discount ? [discount.id] : [] }),
+    ...(newShape
+      ? { discounts: discount ? [discount] : [] }
+      : { discount, discounts: discount ? [discount.id] : [] }),
     ended_at: s.endedAt ?? null,
     items: {
       object: 'list',
@@ -212,7 +269,16 @@ export interface InvoiceState {
   attemptCount?: number;
   paymentIntent?: string | null;
   billingReason?: string;
-  lines: { id: string; amount: number; priceId: string | null; quantity: number; subscriptionItem: string | null; periodStart: number; periodEnd: number; description: string }[];
+  lines: {
+    id: string;
+    amount: number;
+    priceId: string | null;
+    quantity: number;
+    subscriptionItem: string | null;
+    periodStart: number;
+    periodEnd: number;
+    description: string;
+  }[];
 }
 
 export function invoiceObject(i: InvoiceState, apiVersion: string): Obj {
@@ -250,10 +316,28 @@ export function invoiceObject(i: InvoiceState, apiVersion: string): Obj {
         quantity: l.quantity,
         ...(newShape
           ? {
-              parent: { type: 'subscription_item_details', subscription_item_details: { subscription: i.subscription, subscription_item: l.subscriptionItem, proration: false, invoice_item: null } },
-              pricing: { type: 'price_details', price_details: { price: l.priceId, product: null }, unit_amount_decimal: null },
+              parent: {
+                type: 'subscription_item_details',
+                subscription_item_details: {
+                  subscription: i.subscription,
+                  subscription_item: l.subscriptionItem,
+                  proration: false,
+                  invoice_item: null,
+                },
+              },
+              pricing: {
+                type: 'price_details',
+                price_details: { price: l.priceId, product: null },
+                unit_amount_decimal: null,
+              },
             }
-          : { price: l.priceId ? { id: l.priceId, object: 'price' } : null, proration: false, subscription: i.subscription, subscription_item: l.subscriptionItem, type: 'subscription' }),
+          : {
+              price: l.priceId ? { id: l.priceId, object: 'price' } : null,
+              proration: false,
+              subscription: i.subscription,
+              subscription_item: l.subscriptionItem,
+              type: 'subscription',
+            }),
       })),
       has_more: false,
       url: `/v1/invoices/${i.id}/lines`,
@@ -264,11 +348,23 @@ export function invoiceObject(i: InvoiceState, apiVersion: string): Obj {
     period_end: i.periodEnd,
     period_start: i.periodStart,
     status: i.status,
-    status_transitions: { finalized_at: i.created, marked_uncollectible_at: null, paid_at: i.paidAt ?? null, voided_at: null },
+    status_transitions: {
+      finalized_at: i.created,
+      marked_uncollectible_at: null,
+      paid_at: i.paidAt ?? null,
+      voided_at: null,
+    },
     subtotal: i.amountDue,
     total: i.amountDue,
     ...(newShape
-      ? { parent: i.subscription ? { type: 'subscription_details', subscription_details: { subscription: i.subscription, metadata: {} } } : null }
+      ? {
+          parent: i.subscription
+            ? {
+                type: 'subscription_details',
+                subscription_details: { subscription: i.subscription, metadata: {} },
+              }
+            : null,
+        }
       : { subscription: i.subscription, payment_intent: i.paymentIntent ?? null }),
   };
 }
@@ -302,7 +398,9 @@ export function paymentIntentObject(p: PaymentState): Obj {
     customer: p.customer,
     description: p.invoice ? 'Subscription update' : null,
     invoice: p.invoice ?? null,
-    last_payment_error: p.failureMessage ? { type: 'card_error', code: 'card_declined', message: p.failureMessage } : null,
+    last_payment_error: p.failureMessage
+      ? { type: 'card_error', code: 'card_declined', message: p.failureMessage }
+      : null,
     latest_charge: p.status === 'succeeded' ? `ch_${p.id.slice(3)}` : null,
     livemode: false,
     metadata: p.metadata ?? {},

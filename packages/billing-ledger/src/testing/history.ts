@@ -30,7 +30,15 @@ export interface SimSubscription {
   startAt: number;
   trialDays: number;
   phases: SimPhase[];
-  coupon?: { id: string; percentOff?: number; amountOff?: number; duration: 'forever' | 'once' | 'repeating'; durationInMonths?: number } | undefined;
+  coupon?:
+    | {
+        id: string;
+        percentOff?: number;
+        amountOff?: number;
+        duration: 'forever' | 'once' | 'repeating';
+        durationInMonths?: number;
+      }
+    | undefined;
   /** Cancellation requested at this time, effective at the end of that period. */
   cancelRequestedAt?: number | undefined;
   /** Billing periods (0-based, counted from the first paid one) whose first payment attempt fails. */
@@ -61,7 +69,16 @@ export function addInterval(t: number, interval: PlanPrice['interval'], count: n
   if (interval === 'week') return t + count * 7 * DAY;
   const d = new Date(t * 1000);
   const months = interval === 'month' ? count : 12 * count;
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()));
+  const target = new Date(
+    Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + months,
+      1,
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
   return Math.floor(target.getTime() / 1000);
@@ -71,16 +88,29 @@ export function addInterval(t: number, interval: PlanPrice['interval'], count: n
  * Every Stripe event of the catalog and the customers' histories up to `until`, in time order
  * (ties keep generation order). Subscriptions renew each period until cancelled.
  */
-export function stripeEventsFromHistory(catalog: SimCatalog, customers: SimCustomer[], options: { until: number; apiVersion?: string; prefix?: string; catalogAt?: number }): StripeEvent[] {
-  const f = eventFactory({ ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}), prefix: options.prefix ?? 'sim' });
+export function stripeEventsFromHistory(
+  catalog: SimCatalog,
+  customers: SimCustomer[],
+  options: { until: number; apiVersion?: string; prefix?: string; catalogAt?: number },
+): StripeEvent[] {
+  const f = eventFactory({
+    ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
+    prefix: options.prefix ?? 'sim',
+  });
   const out: { e: StripeEvent; order: number }[] = [];
   let order = 0;
-  const emit = (type: string, at: number, object: Record<string, unknown>, previous?: Record<string, unknown>) => {
+  const emit = (
+    type: string,
+    at: number,
+    object: Record<string, unknown>,
+    previous?: Record<string, unknown>,
+  ) => {
     if (at >= options.until) return;
     out.push({ e: f.event(type, at, object, previous), order: order++ });
   };
   const catalogAt = options.catalogAt ?? Math.min(...customers.map((c) => c.createdAt), options.until) - DAY;
-  for (const p of catalog.products) emit('product.created', catalogAt, productObject(p.id, p.name, catalogAt));
+  for (const p of catalog.products)
+    emit('product.created', catalogAt, productObject(p.id, p.name, catalogAt));
   for (const p of catalog.prices) emit('price.created', catalogAt, priceObject(p, catalogAt));
 
   for (const c of customers) {
@@ -90,9 +120,20 @@ export function stripeEventsFromHistory(catalog: SimCatalog, customers: SimCusto
   return out.sort((a, b) => a.e.created - b.e.created || a.order - b.order).map((x) => x.e);
 }
 
-type Emit = (type: string, at: number, object: Record<string, unknown>, previous?: Record<string, unknown>) => void;
+type Emit = (
+  type: string,
+  at: number,
+  object: Record<string, unknown>,
+  previous?: Record<string, unknown>,
+) => void;
 
-function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit, apiVersion: string, until: number): void {
+function translateSubscription(
+  c: SimCustomer,
+  sim: SimSubscription,
+  emit: Emit,
+  apiVersion: string,
+  until: number,
+): void {
   const first = sim.phases[0]!;
   const trialEnd = sim.trialDays > 0 ? sim.startAt + sim.trialDays * DAY : null;
   const anchor = trialEnd ?? sim.startAt;
@@ -108,10 +149,14 @@ function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit,
     currentPeriodEnd: trialEnd ?? addInterval(sim.startAt, first.price.interval, first.price.intervalCount),
     trialStart: trialEnd ? sim.startAt : null,
     trialEnd,
-    coupon: sim.coupon ? { ...sim.coupon, currency: sim.coupon.amountOff ? first.price.currency : null } : null,
+    coupon: sim.coupon
+      ? { ...sim.coupon, currency: sim.coupon.amountOff ? first.price.currency : null }
+      : null,
     discountStart: sim.coupon ? sim.startAt : null,
     discountEnd:
-      sim.coupon?.duration === 'repeating' && sim.coupon.durationInMonths ? addInterval(anchor, 'month', sim.coupon.durationInMonths) : null,
+      sim.coupon?.duration === 'repeating' && sim.coupon.durationInMonths
+        ? addInterval(anchor, 'month', sim.coupon.durationInMonths)
+        : null,
   };
   const snap = () => subscriptionObject(state, apiVersion);
   emit('customer.subscription.created', sim.startAt, snap());
@@ -138,16 +183,31 @@ function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit,
   while (periodStart < until) {
     const phase = phaseAt(periodStart);
     if (state.items[0]!.price.id !== phase.price.id || state.items[0]!.quantity !== phase.quantity) {
-      state.items = [{ id: itemId, price: phase.price, quantity: phase.quantity, created: state.items[0]!.created }];
+      state.items = [
+        { id: itemId, price: phase.price, quantity: phase.quantity, created: state.items[0]!.created },
+      ];
     }
     const periodEnd = addInterval(periodStart, phase.price.interval, phase.price.intervalCount);
     state.currentPeriodStart = periodStart;
     state.currentPeriodEnd = periodEnd;
-    if (period > 0) emit('customer.subscription.updated', periodStart, snap(), { current_period_start: periodStart });
+    if (period > 0)
+      emit('customer.subscription.updated', periodStart, snap(), { current_period_start: periodStart });
     // Invoice for the period.
     const gross = phase.price.unitAmount * phase.quantity;
-    const discountActive = sim.coupon && (sim.coupon.duration === 'forever' || (sim.coupon.duration === 'once' && period === 0) || (sim.coupon.duration === 'repeating' && (state.discountEnd === null || periodStart < state.discountEnd!)));
-    const amount = Math.max(0, discountActive ? (sim.coupon!.percentOff ? Math.round(gross * (1 - sim.coupon!.percentOff / 100)) : gross - (sim.coupon!.amountOff ?? 0)) : gross);
+    const discountActive =
+      sim.coupon &&
+      (sim.coupon.duration === 'forever' ||
+        (sim.coupon.duration === 'once' && period === 0) ||
+        (sim.coupon.duration === 'repeating' &&
+          (state.discountEnd === null || periodStart < state.discountEnd!)));
+    const amount = Math.max(
+      0,
+      discountActive
+        ? sim.coupon!.percentOff
+          ? Math.round(gross * (1 - sim.coupon!.percentOff / 100))
+          : gross - (sim.coupon!.amountOff ?? 0)
+        : gross,
+    );
     const invId = `in_${sim.id.slice(4)}_${period}`;
     const piId = `pi_${sim.id.slice(4)}_${period}`;
     const inv = {
@@ -163,12 +223,36 @@ function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit,
       periodEnd,
       paymentIntent: piId,
       billingReason: period === 0 ? 'subscription_create' : 'subscription_cycle',
-      lines: [{ id: `il_${sim.id.slice(4)}_${period}`, amount, priceId: phase.price.id, quantity: phase.quantity, subscriptionItem: itemId, periodStart, periodEnd, description: `${phase.quantity} x ${phase.price.nickname ?? phase.price.id}` }],
+      lines: [
+        {
+          id: `il_${sim.id.slice(4)}_${period}`,
+          amount,
+          priceId: phase.price.id,
+          quantity: phase.quantity,
+          subscriptionItem: itemId,
+          periodStart,
+          periodEnd,
+          description: `${phase.quantity} x ${phase.price.nickname ?? phase.price.id}`,
+        },
+      ],
     };
     emit('invoice.finalized', periodStart, invoiceObject(inv, apiVersion));
     let paidAt = periodStart;
     if (amount > 0 && failed.has(period)) {
-      emit('payment_intent.payment_failed', periodStart, paymentIntentObject({ id: piId, customer: c.id, amount, currency: inv.currency, status: 'requires_payment_method', created: periodStart, invoice: invId, failureMessage: 'Your card was declined.' }));
+      emit(
+        'payment_intent.payment_failed',
+        periodStart,
+        paymentIntentObject({
+          id: piId,
+          customer: c.id,
+          amount,
+          currency: inv.currency,
+          status: 'requires_payment_method',
+          created: periodStart,
+          invoice: invId,
+          failureMessage: 'Your card was declined.',
+        }),
+      );
       emit('invoice.payment_failed', periodStart, invoiceObject({ ...inv, attemptCount: 1 }, apiVersion));
       state.status = 'past_due';
       emit('customer.subscription.updated', periodStart, snap(), { status: 'active' });
@@ -176,7 +260,11 @@ function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit,
         const giveUp = periodStart + 14 * DAY;
         state.status = 'unpaid';
         emit('customer.subscription.updated', giveUp - DAY, snap(), { status: 'past_due' });
-        emit('invoice.marked_uncollectible', giveUp - DAY, invoiceObject({ ...inv, status: 'uncollectible', attemptCount: 4 }, apiVersion));
+        emit(
+          'invoice.marked_uncollectible',
+          giveUp - DAY,
+          invoiceObject({ ...inv, status: 'uncollectible', attemptCount: 4 }, apiVersion),
+        );
         state.status = 'canceled';
         state.canceledAt = giveUp;
         state.endedAt = giveUp;
@@ -187,19 +275,58 @@ function translateSubscription(c: SimCustomer, sim: SimSubscription, emit: Emit,
       state.status = 'active';
     }
     if (amount > 0) {
-      emit('payment_intent.succeeded', paidAt, paymentIntentObject({ id: piId, customer: c.id, amount, currency: inv.currency, status: 'succeeded', created: periodStart, invoice: invId }));
+      emit(
+        'payment_intent.succeeded',
+        paidAt,
+        paymentIntentObject({
+          id: piId,
+          customer: c.id,
+          amount,
+          currency: inv.currency,
+          status: 'succeeded',
+          created: periodStart,
+          invoice: invId,
+        }),
+      );
     }
-    emit('invoice.paid', paidAt, invoiceObject({ ...inv, status: 'paid', amountPaid: amount, paidAt, attemptCount: failed.has(period) ? 2 : 1 }, apiVersion));
+    emit(
+      'invoice.paid',
+      paidAt,
+      invoiceObject(
+        { ...inv, status: 'paid', amountPaid: amount, paidAt, attemptCount: failed.has(period) ? 2 : 1 },
+        apiVersion,
+      ),
+    );
     if (paidAt !== periodStart) emit('customer.subscription.updated', paidAt, snap(), { status: 'past_due' });
     const refund = sim.refunds?.find((r) => r.period === period);
     if (refund && amount > 0) {
       const refundAt = paidAt + 2 * DAY;
-      emit('charge.refunded', refundAt, chargeObject({ id: `ch_${piId.slice(3)}`, paymentIntent: piId, customer: c.id, amount, currency: inv.currency, created: paidAt, refunds: [{ id: `re_${piId.slice(3)}`, amount: Math.max(1, Math.round(amount * refund.fraction)), created: refundAt }] }));
+      emit(
+        'charge.refunded',
+        refundAt,
+        chargeObject({
+          id: `ch_${piId.slice(3)}`,
+          paymentIntent: piId,
+          customer: c.id,
+          amount,
+          currency: inv.currency,
+          created: paidAt,
+          refunds: [
+            {
+              id: `re_${piId.slice(3)}`,
+              amount: Math.max(1, Math.round(amount * refund.fraction)),
+              created: refundAt,
+            },
+          ],
+        }),
+      );
     }
     // Mid-period plan changes.
     for (const change of pendingChanges) {
       if (change.at > periodStart && change.at < periodEnd && change.at < until) {
-        state.items = [{ id: itemId, price: change.price, quantity: change.quantity, created: state.items[0]!.created }];
+        state.items = [
+          { id: itemId, price: change.price, quantity: change.quantity, created: state.items[0]!.created },
+        ];
         emit('customer.subscription.updated', change.at, snap(), { items: {} });
       }
     }

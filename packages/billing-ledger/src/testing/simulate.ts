@@ -11,11 +11,51 @@ export const defaultCatalog: SimCatalog = {
     { id: 'prod_business', name: 'Business' },
   ],
   prices: [
-    { id: 'price_starter_m', product: 'prod_starter', unitAmount: 1900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Starter monthly' },
-    { id: 'price_starter_y', product: 'prod_starter', unitAmount: 19000, currency: 'usd', interval: 'year', intervalCount: 1, nickname: 'Starter annual' },
-    { id: 'price_pro_m', product: 'prod_pro', unitAmount: 4900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Pro monthly' },
-    { id: 'price_pro_y', product: 'prod_pro', unitAmount: 49000, currency: 'usd', interval: 'year', intervalCount: 1, nickname: 'Pro annual' },
-    { id: 'price_business_m', product: 'prod_business', unitAmount: 9900, currency: 'usd', interval: 'month', intervalCount: 1, nickname: 'Business monthly' },
+    {
+      id: 'price_starter_m',
+      product: 'prod_starter',
+      unitAmount: 1900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Starter monthly',
+    },
+    {
+      id: 'price_starter_y',
+      product: 'prod_starter',
+      unitAmount: 19000,
+      currency: 'usd',
+      interval: 'year',
+      intervalCount: 1,
+      nickname: 'Starter annual',
+    },
+    {
+      id: 'price_pro_m',
+      product: 'prod_pro',
+      unitAmount: 4900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Pro monthly',
+    },
+    {
+      id: 'price_pro_y',
+      product: 'prod_pro',
+      unitAmount: 49000,
+      currency: 'usd',
+      interval: 'year',
+      intervalCount: 1,
+      nickname: 'Pro annual',
+    },
+    {
+      id: 'price_business_m',
+      product: 'prod_business',
+      unitAmount: 9900,
+      currency: 'usd',
+      interval: 'month',
+      intervalCount: 1,
+      nickname: 'Business monthly',
+    },
   ],
 };
 
@@ -23,7 +63,14 @@ export const defaultCatalog: SimCatalog = {
  * Random but reproducible customer histories for tests and benchmarks: trials, upgrades,
  * downgrades, coupons, failed payments, refunds, cancellations and reactivations.
  */
-export function simulateCustomers(options: { seed: number; customers: number; start: number; days: number; catalog?: SimCatalog; idPrefix?: string }): SimCustomer[] {
+export function simulateCustomers(options: {
+  seed: number;
+  customers: number;
+  start: number;
+  days: number;
+  catalog?: SimCatalog;
+  idPrefix?: string;
+}): SimCustomer[] {
   const random = seededRandom(options.seed);
   const catalog = options.catalog ?? defaultCatalog;
   const monthly = catalog.prices.filter((p) => p.interval === 'month');
@@ -38,11 +85,22 @@ export function simulateCustomers(options: { seed: number; customers: number; st
     let t = createdAt + Math.floor(random() * 3 * DAY);
     let n = 0;
     while (t < end && n < 3) {
-      const price: PlanPrice = random() < 0.15 ? pick(catalog.prices.filter((p) => p.interval === 'year').length ? catalog.prices.filter((p) => p.interval === 'year') : monthly) : pick(monthly);
+      const price: PlanPrice =
+        random() < 0.15
+          ? pick(
+              catalog.prices.filter((p) => p.interval === 'year').length
+                ? catalog.prices.filter((p) => p.interval === 'year')
+                : monthly,
+            )
+          : pick(monthly);
       const phases = [{ at: t, price, quantity: 1 + (random() < 0.2 ? Math.floor(random() * 4) : 0) }];
       if (price.interval === 'month' && random() < 0.3) {
         const other = pick(monthly);
-        phases.push({ at: t + Math.floor((20 + random() * 100) * DAY), price: other, quantity: phases[0]!.quantity + (random() < 0.3 ? 1 : 0) });
+        phases.push({
+          at: t + Math.floor((20 + random() * 100) * DAY),
+          price: other,
+          quantity: phases[0]!.quantity + (random() < 0.3 ? 1 : 0),
+        });
       }
       const cancel = random() < 0.35 ? t + Math.floor((10 + random() * options.days) * DAY) : undefined;
       const sub: SimCustomer['subscriptions'][number] = {
@@ -50,9 +108,18 @@ export function simulateCustomers(options: { seed: number; customers: number; st
         startAt: t,
         trialDays: n === 0 && random() < 0.4 ? 14 : 0,
         phases,
-        ...(random() < 0.15 ? { coupon: random() < 0.5 ? { id: 'LAUNCH20', percentOff: 20, duration: 'forever' as const } : { id: 'FIRST3', amountOff: 500, duration: 'repeating' as const, durationInMonths: 3 } } : {}),
+        ...(random() < 0.15
+          ? {
+              coupon:
+                random() < 0.5
+                  ? { id: 'LAUNCH20', percentOff: 20, duration: 'forever' as const }
+                  : { id: 'FIRST3', amountOff: 500, duration: 'repeating' as const, durationInMonths: 3 },
+            }
+          : {}),
         ...(cancel !== undefined ? { cancelRequestedAt: cancel } : {}),
-        ...(random() < 0.15 ? { failedPeriods: [1 + Math.floor(random() * 3)], unrecoverable: random() < 0.3 } : {}),
+        ...(random() < 0.15
+          ? { failedPeriods: [1 + Math.floor(random() * 3)], unrecoverable: random() < 0.3 }
+          : {}),
         ...(random() < 0.08 ? { refunds: [{ period: 0, fraction: random() < 0.5 ? 1 : 0.5 }] } : {}),
       };
       subs.push(sub);
@@ -60,13 +127,26 @@ export function simulateCustomers(options: { seed: number; customers: number; st
       if (cancel === undefined || random() < 0.6) break;
       t = cancel + Math.floor((30 + random() * 90) * DAY);
     }
-    customers.push({ id, email: `user${i}@example.test`, name: `Customer ${i}`, createdAt, subscriptions: subs });
+    customers.push({
+      id,
+      email: `user${i}@example.test`,
+      name: `Customer ${i}`,
+      createdAt,
+      subscriptions: subs,
+    });
   }
   return customers;
 }
 
 /** A reproducible Stripe event stream: `simulateCustomers` translated by `stripeEventsFromHistory`. */
-export function simulateStripeEvents(options: { seed: number; customers: number; start: number; days: number; apiVersion?: string; prefix?: string }): StripeEvent[] {
+export function simulateStripeEvents(options: {
+  seed: number;
+  customers: number;
+  start: number;
+  days: number;
+  apiVersion?: string;
+  prefix?: string;
+}): StripeEvent[] {
   const customers = simulateCustomers(options);
   return stripeEventsFromHistory(defaultCatalog, customers, {
     until: options.start + options.days * DAY,

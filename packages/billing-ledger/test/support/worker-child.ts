@@ -6,7 +6,10 @@ import { defaultEventRegistry, startQueue, startWorker } from '../../src/index.t
 
 const pool = createPool(process.env.DATABASE_URL!, 8);
 const slow = Number(process.env.SLOW_MS ?? 0);
-const queue = await startQueue(pool, { retry: { expireInSeconds: Number(process.env.EXPIRE_SECONDS ?? 300), retryDelaySeconds: 1 }, maintenanceIntervalSeconds: 1 });
+const queue = await startQueue(pool, {
+  retry: { expireInSeconds: Number(process.env.EXPIRE_SECONDS ?? 300), retryDelaySeconds: 1 },
+  maintenanceIntervalSeconds: 1,
+});
 const registry = defaultEventRegistry().on('*', async ({ client, event }) => {
   await client.query('insert into test_effects (event_id, pid) values ($1, $2)', [event.id, process.pid]);
   if (slow) await new Promise((r) => setTimeout(r, slow));
