@@ -70,7 +70,7 @@ export function buildProgram(io: Io, setExit: (code: ExitCodeValue) => void): Co
       const out = createOutput({ json, stdout: io.stdout, stderr: io.stderr });
       let ctx: ReturnType<typeof createContext> | undefined;
       try {
-        ctx = createContext(readCliEnv(io.env), out);
+        ctx = createContext(readCliEnv(io.env), out, io.env);
         const code = await handler(ctx, ...(args.slice(0, -1) as never));
         setExit(code ?? ExitCode.ok);
       } catch (error) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { insertEvents, type ParsedWireEvent } from '@org/metrics';
-import type { Pool } from 'pg';
+import type { Pool } from '@org/db';
 
 const ev = (
   userId: string,

@@ -46,7 +46,7 @@ export interface EmbeddedOptions {
 
 const SUPERUSER = 'postgres';
 // A clean environment: inherited PG* variables (PGPORT, PGDATA...) must not redirect the server.
-const SERVER_ENV = { LC_ALL: 'C', PATH: '/usr/local/bin:/usr/bin:/bin' };
+const SERVER_ENV = { LC_ALL: 'C', PATH: '/usr/local/bin:/usr/bin:/bin', NODE_ENV: 'production' as const };
 
 interface Binaries {
   initdb: string;

@@ -5,6 +5,7 @@ import { formatMoney, generateGrowthReport, renderGrowthReport } from '@org/insi
 import { runLifecycle } from '@org/lifecycle';
 import { Option } from 'commander';
 import type { CommandContext } from '../context.ts';
+import { startDashboard } from '../dashboard.ts';
 import { demoUsersFromWorld, runProductDemo } from '../demo/product-events.ts';
 import { runStripeDemo } from '../demo/stripe-events.ts';
 import { buildWorld } from '../demo/world.ts';
@@ -19,6 +20,7 @@ interface DemoFlags {
   months: string;
   outDir: string;
   days: string;
+  dashboard: boolean;
   json?: boolean;
 }
 
@@ -121,6 +123,15 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
   step(`growth report: ${written.files.map((f) => path.relative(findRepoRoot(), f)).join(', ')}`);
 
   const status = await databaseStatus(ctx);
+  const dashboard = flags.dashboard
+    ? await startDashboard({
+        dataDir: ctx.env.ORG_DATA_DIR,
+        env: ctx.processEnv,
+        adminPassword: ctx.env.ADMIN_PASSWORD,
+        onNote: step,
+      })
+    : null;
+  if (dashboard) step(`dashboard ${dashboard.started ? 'started' : 'already running'} at ${dashboard.url}`);
   return {
     seed,
     asOf: world.end.toISOString(),
@@ -141,6 +152,7 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
     cohorts: { changed: cohorts.changed, unchanged: cohorts.unchanged },
     lifecycle: { transitions: lifecycle.transitions.length },
     reports: written.files,
+    dashboard: dashboard && { url: dashboard.url, password: dashboard.password, pid: dashboard.pid },
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
 }
@@ -157,6 +169,11 @@ function summary(r: DemoResult): string {
     `Ledger: ${r.stripe.inbox.processed} events processed, ${r.stripe.inbox.dead} dead; product: ${r.product.inserted} events`,
     `Reports: ${r.reports.join(', ')}`,
     `Database: ${r.database.source} at ${r.database.server}/${r.database.database}`,
+    ...(r.dashboard
+      ? [
+          `Dashboard: ${r.dashboard.url}  login password: ${r.dashboard.password}  (stop: pnpm org-reports dashboard stop)`,
+        ]
+      : []),
     '',
     `Demo done in ${r.seconds}s. Explore: pnpm org-reports revenue --from ${r.revenue.from.slice(0, 10)} --to ${r.revenue.to.slice(0, 10)}`,
   ].join('\n');
@@ -176,6 +193,7 @@ export const demoCommand: CommandModule = {
       .addOption(
         new Option('--out-dir <dir>', 'where growth.md, growth.html and growth.json go').default('reports'),
       )
+      .option('--no-dashboard', 'do not start the admin dashboard at the end')
       .addOption(jsonOption())
       .action(
         action(async (ctx, flags: DemoFlags) => {

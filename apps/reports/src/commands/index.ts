@@ -1,10 +1,14 @@
 import type { CommandModule } from '../program.ts';
+import { cohortsCommand } from './cohorts.ts';
 import { auditCommand } from './audit.ts';
 import { backfillCommand } from './backfill.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { growthCommand } from './growth.ts';
 import { insightsCommand } from './insights.ts';
+import { kpisCommand } from './kpis.ts';
+import { lifecycleCommand } from './lifecycle.ts';
 import { migrateCommand } from './migrate.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { revenueCommand } from './revenue.ts';
@@ -13,4 +17,21 @@ import { webhooksCommand } from './webhooks.ts';
 import { workerCommand } from './worker.ts';
 
 /** Every command of org-reports; each module registers its own subcommands. */
-export const commands: CommandModule[] = [migrateCommand, dbCommand, demoCommand, growthCommand, insightsCommand, reconcileCommand, walletsCommand, auditCommand, backfillCommand, revenueCommand, webhooksCommand, workerCommand];
+export const commands: CommandModule[] = [
+  migrateCommand,
+  dbCommand,
+  dashboardCommand,
+  demoCommand,
+  growthCommand,
+  insightsCommand,
+  reconcileCommand,
+  walletsCommand,
+  auditCommand,
+  backfillCommand,
+  cohortsCommand,
+  lifecycleCommand,
+  kpisCommand,
+  revenueCommand,
+  webhooksCommand,
+  workerCommand,
+];
