@@ -15,8 +15,8 @@ import { replayJournal } from '../src/wallets/model.ts';
 import { checkWalletIntegrity, openWallet } from '../src/wallets/store.ts';
 import { prng, runWalletStress } from './wallets-stress.ts';
 
-const hotClients = Number(process.env.WALLET_BENCH_HOT_CLIENTS ?? 16);
-const spreadClients = Number(process.env.WALLET_BENCH_SPREAD_CLIENTS ?? 32);
+const hotClients = Number(process.env.WALLET_BENCH_HOT_CLIENTS ?? 8);
+const spreadClients = Number(process.env.WALLET_BENCH_SPREAD_CLIENTS ?? 8);
 const perClient = Number(process.env.WALLET_BENCH_PER_CLIENT ?? 1000);
 const faultClients = Number(process.env.WALLET_BENCH_FAULT_CLIENTS ?? 64);
 // The full size is 64 x 10,000 (WALLET_BENCH_FAULT_PER_CLIENT=10000, ~15 min on 2 cores);
