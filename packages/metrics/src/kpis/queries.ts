@@ -210,6 +210,8 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
         select s.user_id, s.t1, min(e.occurred_at) as t, extract(epoch from min(e.occurred_at) - s.t)::float8 as dt
         from s${i} s join public.events e on e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
           and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
+          -- implied by the two bounds above; constant, so partitions are pruned and the name index is ranged
+          and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
           and ($5::timestamptz is null or e.occurred_at < $5)
         group by s.user_id, s.t1, s.t)`);
     }
