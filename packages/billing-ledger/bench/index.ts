@@ -4,7 +4,7 @@
 // 2. processing throughput for 10,000 queued events;
 // 3. the same 10,000 events through @supabase/stripe-sync-engine 0.48.5 (re-fetching off), side by side.
 // Writes bench/results/billing-ledger.json at the repo root.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +30,8 @@ const START = Date.UTC(2026, 0, 1) / 1000;
 const N = Number(process.env.BENCH_EVENTS ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Which parts to run (default all); results of parts not run are kept from the previous file. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ack,throughput,peer').split(','));
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const pct = (xs: number[], p: number) => {
@@ -254,6 +256,7 @@ async function peer(db: TestDatabase, events: StripeEvent[], concurrency: number
   };
 }
 
+const outFile = path.join(findRepoRoot(), 'bench', 'results', 'billing-ledger.json');
 const results: Record<string, unknown> = {
   machine: {
     cpus: os.cpus().length,
@@ -269,23 +272,36 @@ const fresh = async () => {
   return db;
 };
 try {
-  log(`ack latency: ${RATE} req/s for ${SECONDS} s, intake only (LEDGER_WORKER=off, workers elsewhere) ...`);
-  results.ackLatency = await ackLatency(await fresh(), false);
-  log(JSON.stringify(results.ackLatency));
-  log('ack latency with the worker processing in the same process ...');
-  results.ackLatencyWithWorker = await ackLatency(await fresh(), true);
-  log(JSON.stringify(results.ackLatencyWithWorker));
+  if (PARTS.has('ack')) {
+    log(
+      `ack latency: ${RATE} req/s for ${SECONDS} s, intake only (LEDGER_WORKER=off, workers elsewhere) ...`,
+    );
+    results.ackLatency = await ackLatency(await fresh(), false);
+    log(JSON.stringify(results.ackLatency));
+    log('ack latency with the worker processing in the same process ...');
+    results.ackLatencyWithWorker = await ackLatency(await fresh(), true);
+    log(JSON.stringify(results.ackLatencyWithWorker));
+  }
 
   const events = eventsFor(N, 'tp');
-  log(`processing throughput: ${events.length} events ...`);
-  results.throughput = await throughput(await fresh(), events, 4);
-  log(JSON.stringify(results.throughput));
-
-  log('stripe-sync-engine 0.48.5, same events, re-fetching off ...');
-  results.peerSequential = await peer(await fresh(), events, 1);
-  log(JSON.stringify(results.peerSequential));
-  results.peerConcurrent = await peer(await fresh(), events, 4);
-  log(JSON.stringify(results.peerConcurrent));
+  if (PARTS.has('throughput')) {
+    log(`processing throughput: ${events.length} events ...`);
+    results.throughput = await throughput(await fresh(), events, 4);
+    log(JSON.stringify(results.throughput));
+  }
+  if (PARTS.has('peer')) {
+    log('stripe-sync-engine 0.48.5, same events, re-fetching off ...');
+    results.peerSequential = await peer(await fresh(), events, 1);
+    log(JSON.stringify(results.peerSequential));
+    results.peerConcurrent = await peer(await fresh(), events, 4);
+    log(JSON.stringify(results.peerConcurrent));
+  }
+  const previous = existsSync(outFile)
+    ? (JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, unknown>)
+    : {};
+  for (const k of ['ackLatency', 'ackLatencyWithWorker', 'throughput', 'peerSequential', 'peerConcurrent']) {
+    if (results[k] === undefined && previous[k] !== undefined) results[k] = previous[k];
+  }
   const ours = (results.throughput as { eventsPerSecond: number }).eventsPerSecond;
   const best = Math.max(
     (results.peerSequential as { eventsPerSecond: number }).eventsPerSecond,
@@ -302,7 +318,6 @@ try {
   for (const db of dbs) await db.drop().catch(() => {});
 }
 (results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((x) => round(x, 1));
-const out = path.join(findRepoRoot(), 'bench', 'results', 'billing-ledger.json');
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-log(`wrote ${out}`);
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${outFile}`);

@@ -1,7 +1,14 @@
 import { withTransaction } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEvent, type LedgerQueue, parseEvent, STRIPE_EVENTS_QUEUE, startQueue } from '../src/index.ts';
+import {
+  insertEvent,
+  type LedgerQueue,
+  parseEvent,
+  receiveEvent,
+  STRIPE_EVENTS_QUEUE,
+  startQueue,
+} from '../src/index.ts';
 import { customerObject, eventFactory } from '../src/testing/index.ts';
 
 let db: TestDatabase;
@@ -62,6 +69,49 @@ describe('transactional enqueue', () => {
     );
     expect(again.inserted).toBe(false);
     expect(await jobsFor(e.id)).toBe(1);
+  });
+
+  it('receiveEvent writes the inbox row and a job identical to pg-boss send in one statement', async () => {
+    const e = f.event(
+      'customer.created',
+      1_767_225_700,
+      customerObject('cus_q2', 'b@example.test', 'B', 1_767_225_700),
+    );
+    const env = parseEvent(e);
+    if (!env.ok) throw env.error;
+    expect(await receiveEvent(db.pool, env.value, JSON.stringify(e))).toEqual({ inserted: true });
+    expect(await receiveEvent(db.pool, env.value, JSON.stringify(e))).toEqual({ inserted: false });
+    const viaBoss = await queue.boss.send(STRIPE_EVENTS_QUEUE, { eventId: 'evt_reference' });
+    const cols = `name, state, priority, retry_limit, retry_count, retry_delay, retry_backoff, expire_in, dead_letter, policy, keep_until - start_after as keep`;
+    const ours = await db.pool.query(`select ${cols}, data from pgboss.job where data->>'eventId' = $1`, [
+      e.id,
+    ]);
+    const ref = await db.pool.query(`select ${cols} from pgboss.job where id = $1`, [viaBoss]);
+    expect(ours.rows).toHaveLength(1);
+    const { data, ...rest } = ours.rows[0];
+    expect(rest).toEqual(ref.rows[0]);
+    expect(data).toEqual({ eventId: e.id });
+    const row = await db.pool.query('select job_id from public.stripe_events where id = $1', [e.id]);
+    expect(row.rows[0].job_id).toBeTruthy();
+  });
+
+  it('without the queue, receiveEvent fails and writes nothing', async () => {
+    const other = await createTestDatabase();
+    try {
+      const e = f.event(
+        'customer.created',
+        1_767_225_800,
+        customerObject('cus_q3', 'c@example.test', 'C', 1_767_225_800),
+      );
+      const env = parseEvent(e);
+      if (!env.ok) throw env.error;
+      await expect(receiveEvent(other.pool, env.value, JSON.stringify(e))).rejects.toThrow();
+      expect((await other.pool.query('select count(*)::int as n from public.stripe_events')).rows[0].n).toBe(
+        0,
+      );
+    } finally {
+      await other.drop();
+    }
   });
 
   it('the queue has the configured retry policy with backoff', async () => {

@@ -71,14 +71,53 @@ export async function insertEvent(
   return { inserted: true };
 }
 
-/** Receives one verified event: inbox insert + enqueue in one transaction. */
+const identifier = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Receives one verified event: the inbox row and its pg-boss job are written by ONE statement
+ * (atomic without a transaction round trip), so acknowledging costs one database round trip.
+ * The job row follows pg-boss 10's own insert (its `job` table and the queue's retry policy);
+ * when the queue is missing, the job's `name` is null and the whole statement fails, writing
+ * nothing. Returns whether the event was new.
+ */
 export async function receiveEvent(
-  pool: pg.Pool,
+  pool: Queryable,
   event: StripeEventEnvelope,
   rawBody: string,
   options: { queueSchema?: string } = {},
 ): Promise<{ inserted: boolean }> {
-  return withTransaction(pool, (client) => insertEvent(client, event, rawBody, options));
+  const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
+  if (!identifier.test(schema)) throw new Error(`invalid queue schema name ${schema}`);
+  const r = await prepared(
+    pool,
+    `with ev as (
+       insert into public.stripe_events (id, type, api_version, created_at, livemode, payload, job_id)
+       values ($1, $2, $3, to_timestamp($4), $5, $6::jsonb, $7) on conflict (id) do nothing returning id, job_id
+     ), q as (select * from ${schema}.queue where name = $8)
+     insert into ${schema}.job (id, name, data, priority, retry_limit, retry_delay, retry_backoff, start_after, expire_in, keep_until, dead_letter, policy)
+     select ev.job_id, (select name from q), jsonb_build_object('eventId', ev.id), 0,
+       coalesce((select retry_limit from q), 2),
+       case when coalesce((select retry_backoff from q), false) then greatest(coalesce((select retry_delay from q), 0), 1) else coalesce((select retry_delay from q), 0) end,
+       coalesce((select retry_backoff from q), false),
+       now(),
+       coalesce((select expire_seconds from q) * interval '1 second', interval '15 minutes'),
+       now() + coalesce((select retention_minutes from q) * interval '1 minute', interval '14 days'),
+       (select dead_letter from q),
+       (select policy from q)
+     from ev
+     returning id`,
+    [
+      event.id,
+      event.type,
+      event.api_version ?? null,
+      event.created,
+      event.livemode ?? false,
+      rawBody,
+      randomUUID(),
+      STRIPE_EVENTS_QUEUE,
+    ],
+  );
+  return { inserted: (r.rowCount ?? 0) > 0 };
 }
 
 export interface ListEventsOptions {
