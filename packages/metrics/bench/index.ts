@@ -41,6 +41,7 @@ const only = (() => {
 const INGEST = arg('ingest', 1_000_000);
 const EVENTS = arg('events', 10_000_000);
 const HTTP_SECONDS = arg('http-seconds', 10);
+const HTTP_CLIENTS = arg('http-clients', 4);
 const results: Record<string, unknown> = {
   machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   generatedAt: new Date().toISOString(),
@@ -168,7 +169,7 @@ async function benchHttp() {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
   try {
     const perRequest = 100;
-    const clients = 16;
+    const clients = HTTP_CLIENTS;
     const latencies: number[] = [];
     let events = 0;
     let errors = 0;
