@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { insertEvents, type ParsedWireEvent } from '@org/metrics';
 import type { Pool } from '@org/db';
+import { insertEvents, type ParsedWireEvent } from '@org/metrics';
 
 const ev = (
   userId: string,
