@@ -16,7 +16,7 @@ export interface Io {
 export type Handler<A extends unknown[]> = (
   ctx: CommandContext,
   ...args: A
-) => Promise<ExitCodeValue | undefined | void>;
+) => Promise<ExitCodeValue | undefined>;
 
 /** Wraps a command handler: validated env, output mode from --json, errors mapped to exit codes. */
 export type Action = <A extends unknown[]>(handler: Handler<A>) => (...args: unknown[]) => Promise<void>;

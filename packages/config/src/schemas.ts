@@ -95,10 +95,22 @@ export const reporting = {
     .min(0)
     .default(50000)
     .describe('MRR goal in minor units for the growth report'),
-  USAGE_PROVIDER_NAME: z.string().min(1).default('usage').describe('Name of the metered usage provider (key of its usage records)'),
-  USAGE_PROVIDER_URL: z.url().optional().describe('Usage provider API base URL for `reconcile usage` (GET {url}/usage?start&end&cursor)'),
+  USAGE_PROVIDER_NAME: z
+    .string()
+    .min(1)
+    .default('usage')
+    .describe('Name of the metered usage provider (key of its usage records)'),
+  USAGE_PROVIDER_URL: z
+    .url()
+    .optional()
+    .describe('Usage provider API base URL for `reconcile usage` (GET {url}/usage?start&end&cursor)'),
   USAGE_PROVIDER_API_KEY: z.string().min(1).optional().describe('Bearer key for the usage provider API'),
-  USAGE_RELIABILITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.95).describe('Slack alert when webhook reliability of a day falls below this'),
+  USAGE_RELIABILITY_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.95)
+    .describe('Slack alert when webhook reliability of a day falls below this'),
 };
 
 export const http = {
@@ -112,16 +124,45 @@ export const ledger = {
     .enum(['on', 'off'])
     .default('on')
     .describe('Run the ledger worker inside the webhook app (off: run `org-reports worker` separately)'),
-  LEDGER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2).describe('Parallel event fetch loops per worker process'),
-  LEDGER_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(5).describe('Retries of a failing Stripe event before it is dead'),
-  LEDGER_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(2).describe('Base retry delay (exponential backoff with jitter)'),
+  LEDGER_WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(2)
+    .describe('Parallel event fetch loops per worker process'),
+  LEDGER_RETRY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(5)
+    .describe('Retries of a failing Stripe event before it is dead'),
+  LEDGER_RETRY_DELAY_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(2)
+    .describe('Base retry delay (exponential backoff with jitter)'),
   LEDGER_REFETCH: z
     .enum(['never', 'always'])
     .default('never')
-    .describe('Re-fetch each event object from Stripe (needs STRIPE_SECRET_KEY) instead of trusting the payload'),
-  BILLING_RECONCILE_CRON: z.string().default('30 2 * * *').describe("Cron (UTC) of the daily usage reconciliation of yesterday; 'off' disables"),
-  BILLING_WEBHOOK_RECOVERY_CRON: z.string().default('17 * * * *').describe("Cron (UTC) of the missed-Stripe-webhook recovery; 'off' disables"),
-  BILLING_AUDIT_CRON: z.string().default('0 6 * * *').describe("Cron (UTC) of the revenue audit of the current month; 'off' disables"),
+    .describe(
+      'Re-fetch each event object from Stripe (needs STRIPE_SECRET_KEY) instead of trusting the payload',
+    ),
+  BILLING_RECONCILE_CRON: z
+    .string()
+    .default('30 2 * * *')
+    .describe("Cron (UTC) of the daily usage reconciliation of yesterday; 'off' disables"),
+  BILLING_WEBHOOK_RECOVERY_CRON: z
+    .string()
+    .default('17 * * * *')
+    .describe("Cron (UTC) of the missed-Stripe-webhook recovery; 'off' disables"),
+  BILLING_AUDIT_CRON: z
+    .string()
+    .default('0 6 * * *')
+    .describe("Cron (UTC) of the revenue audit of the current month; 'off' disables"),
 };
 
 export const admin = {

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../program.ts';
-import { cohortsCommand } from './cohorts.ts';
 import { auditCommand } from './audit.ts';
 import { backfillCommand } from './backfill.ts';
+import { cohortsCommand } from './cohorts.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
