@@ -23,6 +23,8 @@ export type ObjectFetcher = (object: {
 export interface ProcessOptions {
   registry: EventRegistry;
   fetchObject?: ObjectFetcher | undefined;
+  /** Why a batch fell back to one-by-one processing (deadlock, invalid payload...). */
+  onBatchError?: ((error: unknown) => void) | undefined;
 }
 
 export type ProcessOutcome =
@@ -172,7 +174,8 @@ export async function processBatch(
     );
     await client.query('commit');
     return outcomes;
-  } catch {
+  } catch (error) {
+    options.onBatchError?.(error);
     await client.query('rollback').catch(() => {
       broken = true;
     });

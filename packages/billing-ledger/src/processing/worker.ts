@@ -17,6 +17,8 @@ export interface WorkerOptions {
   fetchObject?: ObjectFetcher;
   /** Called for each failed attempt (the app logs it). */
   onError?: (eventId: string, error: Error, dead: boolean) => void;
+  /** Called when a batch falls back to one-by-one processing, with the reason. */
+  onBatchError?: (error: unknown) => void;
   /** Called after each batch with the number of jobs handled. */
   onBatch?: (handled: number) => void;
 }
@@ -63,6 +65,7 @@ export function startWorker(options: WorkerOptions): Worker {
         ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], {
             registry,
             fetchObject: options.fetchObject,
+            onBatchError: options.onBatchError,
           })
         : null;
     for (const job of valid) {

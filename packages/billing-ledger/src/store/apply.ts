@@ -66,6 +66,14 @@ interface RowWrite {
 
 interface TableSpec {
   table: string;
+  /** Write under this bucket name (default: the table). */
+  bucket?: string;
+  /**
+   * Insert when absent, never update: coupons embedded in discounts are snapshots of an object
+   * with its own events; taking no lock on an existing row keeps batches from contending on a
+   * coupon shared by many subscriptions.
+   */
+  insertOnly?: boolean;
   /** Columns that merge regardless of the guard (order-independent expressions). */
   always?: Record<string, string>;
 }
@@ -110,10 +118,13 @@ async function upsertMany(
           ? `${c} = case when ${newer} then excluded.${c} else t.${c} end`
           : `${c} = excluded.${c}`,
     );
+  const conflict = spec.insertOnly
+    ? 'on conflict (id) do nothing'
+    : `on conflict (id) do update set ${updates.join(', ')}, updated_at = ${merged ? `case when ${newer} then now() else t.updated_at end` : 'now()'}
+    ${merged ? '' : `where ${newer}`}`;
   const sql = `insert into public.${spec.table} as t (${cols.join(', ')})
     select ${cols.join(', ')} from jsonb_populate_recordset(null::public.${spec.table}, $1::jsonb)
-    on conflict (id) do update set ${updates.join(', ')}, updated_at = ${merged ? `case when ${newer} then now() else t.updated_at end` : 'now()'}
-    ${merged ? '' : `where ${newer}`}
+    ${conflict}
     returning id, (xmax = 0) as inserted, extract(epoch from src_at)::bigint as at, src_rank, src_event`;
   const payload = winners.map((w) => ({
     ...w.row,
@@ -431,14 +442,9 @@ function collect(
     }
     case 'discount': {
       const d = parsed.value;
-      const coupon = d.coupon ?? d.source?.coupon ?? null;
-      if (coupon !== null && typeof coupon === 'object')
-        push(
-          'stripe_coupons',
-          couponRow(coupon, coupon, false),
-          keyFor(options, lifecycleRank('coupon', null)),
-          -1,
-        );
+      // An embedded coupon is denormalised into the discount row; the coupons table follows
+      // coupon.* events only (a shared row written by every discounted subscription's events would
+      // serialise concurrent batches, and its copies differ in counters such as times_redeemed).
       const row = discountRow(d, raw, deleted);
       push('stripe_discounts', row, keyFor(options, lifecycleRank('discount', null, { deleted })));
       return row.id;
@@ -487,14 +493,6 @@ function collect(
       for (const d of [s.discount, ...(s.discounts ?? [])]) {
         if (d && typeof d === 'object') {
           const withSub = { ...d, subscription: d.subscription ?? s.id };
-          const coupon = withSub.coupon ?? withSub.source?.coupon ?? null;
-          if (coupon !== null && typeof coupon === 'object')
-            push(
-              'stripe_coupons',
-              couponRow(coupon, coupon, false),
-              keyFor(options, lifecycleRank('coupon', null)),
-              -1,
-            );
           push(
             'stripe_discounts',
             discountRow(withSub, d, false),
@@ -743,12 +741,14 @@ export async function applyStripeObjects(
   const outcomes = new Map<number, ApplyOutcome>();
   const appliedKeys = new Map<string, Set<string>>(); // table -> "id key" of rows written
   const recompute = new Set<string>(versions.map((v) => v.subscription_id));
-  await lockSubscriptions(db, [
+  const locked = new Set<string>([
     ...recompute,
     ...(writes.stripe_discounts ?? []).map((w) => w.row.subscription_id as string).filter(Boolean),
   ]);
+  await lockSubscriptions(db, [...locked]);
   for (const spec of tableOrder) {
-    const list = writes[spec.table];
+    const bucket = spec.bucket ?? spec.table;
+    const list = writes[bucket];
     if (!list?.length) continue;
     const merge =
       spec.table === 'stripe_payment_intents'
@@ -766,8 +766,9 @@ export async function applyStripeObjects(
       if (w.source >= 0) outcomes.set(w.source, outcome);
       if (outcome !== 'skipped') applied.add(`${w.row.id as string}\u0000${keyString(w.key)}`);
     }
-    appliedKeys.set(spec.table, applied);
-    if (spec.table === 'stripe_coupons' && applied.size) {
+    if (!spec.bucket) appliedKeys.set(spec.table, applied);
+    // Only coupon events change terms of existing discounts; embedded copies are insert-only.
+    if (bucket === 'stripe_coupons' && applied.size) {
       const couponIds = [...applied].map((k) => k.split('\u0000')[0]!);
       const subs = await prepared<{ subscription_id: string }>(
         db,
@@ -842,7 +843,10 @@ export async function applyStripeObjects(
   }
   if (recompute.size) {
     // Subscriptions reached only through a coupon were not locked up front.
-    await lockSubscriptions(db, [...recompute]);
+    await lockSubscriptions(
+      db,
+      [...recompute].filter((id) => !locked.has(id)),
+    );
     await recomputeSubscriptionsMrr(db, [...recompute], { locked: true });
   }
   return inputs.map(
