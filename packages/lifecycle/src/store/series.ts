@@ -41,35 +41,52 @@ export async function lifecycleSeries(
     throw new LifecycleError('invalid_query', `interval must be day, week or month, got ${g}`);
   const src = source(input.level ?? 'user');
   const step = `interval '1 ${g}'`;
+  // Interval arithmetic on dates (integer days where the interval has a fixed length).
+  const periodOf = (day: string) => (g === 'day' ? day : `date_trunc('${g}', ${day}::timestamp)::date`);
+  const shift = (p: string, sign: '+' | '-') =>
+    g === 'day' ? `(${p} ${sign} 1)` : g === 'week' ? `(${p} ${sign} 7)` : `(${p} ${sign} ${step})::date`;
+  // One ordered pass over the rollup: lag()/lead() tell whether the subject was active in the
+  // interval before / after, so no self-join; one hash aggregate with two grouping sets gives the
+  // per-interval classes (by interval) and the dormant counts (by the interval after).
   const { rows } = await pool.query<LifecyclePoint>(
     `with periods as (
        select p::date as p from generate_series(date_trunc('${g}', $2::timestamptz at time zone 'UTC'),
                                                 ($3::timestamptz - interval '1 millisecond') at time zone 'UTC', ${step}) as p
      ),
-     act as (
-       select distinct ${src.subject} as s, date_trunc('${g}', day)::date as p from ${src.rollup}
-       where app = $1 and day >= (date_trunc('${g}', $2::timestamptz at time zone 'UTC') - ${step})::date
-         and day < ($3::timestamptz at time zone 'UTC')::date + 1
-         and day <= (($3::timestamptz - interval '1 millisecond') at time zone 'UTC')::date
+     -- The rollup's primary key (app, subject, day) gives each subject's days in order; the interval
+     -- of a day is monotonic in the day, so the first day of each (subject, interval) is where lag()
+     -- changes, and lag()/lead() over those rows are the previous / next active interval.
+     seq as (
+       select s, p, prev_p, lead(p) over (partition by s order by day) as next_p from (
+         select s, day, p, lag(p) over (partition by s order by day) as prev_p from (
+           select ${src.subject} as s, day, ${periodOf('day')} as p from ${src.rollup}
+           where app = $1 and day >= (date_trunc('${g}', $2::timestamptz at time zone 'UTC') - ${step})::date
+             and day < ($3::timestamptz at time zone 'UTC')::date + 1
+             and day <= (($3::timestamptz - interval '1 millisecond') at time zone 'UTC')::date
+         ) d
+       ) r where prev_p is distinct from p
      ),
      created as (select s, date_trunc('${g}', created_at at time zone 'UTC')::date as p from (${src.created}) c),
-     cur as (
-       select a.p, coalesce(c.p = a.p, false) as is_new,
-              exists (select 1 from act b where b.s = a.s and b.p = (a.p - ${step})::date) as had_prev
-       from act a join periods on periods.p = a.p left join created c on c.s = a.s
+     flags as (
+       select q.p, c.p = q.p as is_new, q.prev_p = ${shift('q.p', '-')} as had_prev,
+              case when q.next_p is distinct from ${shift('q.p', '+')} then ${shift('q.p', '+')} end as gone_p
+       from seq q left join created c on c.s = q.s
      ),
-     gone as (
-       select periods.p, count(*)::int as n from periods
-       join act b on b.p = (periods.p - ${step})::date
-       where not exists (select 1 from act a where a.s = b.s and a.p = periods.p)
-       group by periods.p
+     agg as (
+       select grouping(gone_p) = 0 as by_gone, coalesce(p, gone_p) as p,
+              count(*) filter (where is_new)::int as new,
+              count(*) filter (where is_new is not true and had_prev)::int as returning,
+              count(*) filter (where is_new is not true and had_prev is not true)::int as resurrecting,
+              count(*)::int as n
+       from flags group by grouping sets ((p), (gone_p))
      )
      select to_char(periods.p, 'YYYY-MM-DD') as period,
-            (select count(*) from cur where cur.p = periods.p and is_new)::int as new,
-            (select count(*) from cur where cur.p = periods.p and not is_new and had_prev)::int as returning,
-            (select count(*) from cur where cur.p = periods.p and not is_new and not had_prev)::int as resurrecting,
-            coalesce(gone.n, 0) as dormant
-     from periods left join gone on gone.p = periods.p order by periods.p`,
+            coalesce(cur.new, 0) as new, coalesce(cur.returning, 0) as returning,
+            coalesce(cur.resurrecting, 0) as resurrecting, coalesce(gone.n, 0) as dormant
+     from periods
+     left join agg cur on cur.p = periods.p and not cur.by_gone
+     left join agg gone on gone.p = periods.p and gone.by_gone
+     order by periods.p`,
     [input.app, input.from, input.to],
   );
   return rows;
