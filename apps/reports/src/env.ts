@@ -7,6 +7,7 @@ export const cliEnvShape = {
   ...envSchemas.anthropic,
   ...envSchemas.notifications,
   ...envSchemas.reporting,
+  ...envSchemas.ledger,
   ...envSchemas.admin,
 };
 

@@ -6,6 +6,8 @@ export const webhooksEnvShape = {
   ...envSchemas.stripe,
   ...envSchemas.http,
   ...envSchemas.ledger,
+  ...envSchemas.notifications,
+  ...envSchemas.reporting,
 };
 
 export type WebhooksEnv = ReturnType<typeof readWebhooksEnv>;

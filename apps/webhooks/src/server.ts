@@ -5,6 +5,8 @@ import {
   type EventRegistry,
   type LedgerQueue,
   type ObjectFetcher,
+  registerWalletHandlers,
+  startBillingSchedule,
   startQueue,
   startWorker,
   type Worker,
@@ -60,8 +62,11 @@ export async function startServer(
   const log = options.log ?? (() => {});
   const db = await openDatabase(env);
   await migrate(db.pool);
+  const runsWorker = env.LEDGER_WORKER === 'on';
   const queue = await startQueue(db.pool, {
     retry: { retryLimit: env.LEDGER_RETRY_LIMIT, retryDelaySeconds: env.LEDGER_RETRY_DELAY_SECONDS },
+    // The cron clock of the scheduled billing jobs runs where a worker runs.
+    schedule: runsWorker,
   });
   const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? 'sk_test_webhook_verification_only', {
     ...(env.STRIPE_API_BASE
@@ -77,18 +82,23 @@ export async function startServer(
   });
   const fetchObject =
     env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeFetcher(stripe) : undefined;
-  const worker =
-    env.LEDGER_WORKER === 'on'
-      ? startWorker({
-          pool: db.pool,
-          queue,
-          registry: options.registry ?? defaultEventRegistry(),
-          concurrency: env.LEDGER_WORKER_CONCURRENCY,
-          ...(fetchObject ? { fetchObject } : {}),
-          onError: (eventId, error, dead) =>
-            log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
-        })
-      : null;
+  const worker = runsWorker
+    ? startWorker({
+        pool: db.pool,
+        queue,
+        // Wallet top-ups (checkout sessions / payment intents marked in metadata) credit wallets.
+        registry: options.registry ?? registerWalletHandlers(defaultEventRegistry()),
+        concurrency: env.LEDGER_WORKER_CONCURRENCY,
+        ...(fetchObject ? { fetchObject } : {}),
+        onError: (eventId, error, dead) =>
+          log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
+      })
+    : null;
+  const billingJobs = runsWorker
+    ? await startBillingSchedule(queue, db.pool, env, {
+        onResult: (job) => log(`scheduled job ${job} done`),
+      })
+    : null;
   const app = createApp({
     pool: db.pool,
     stripe,
@@ -113,6 +123,7 @@ export async function startServer(
       closed = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.stop();
+      await billingJobs?.stop();
       await queue.stop();
       await db.close();
     },

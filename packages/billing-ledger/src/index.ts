@@ -16,6 +16,7 @@ export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-eve
 export {
   type BillingJob,
   type BillingJobDeps,
+  type BillingJobSettings,
   type BillingSchedules,
   billingJobs,
   defaultBillingSchedules,
@@ -23,6 +24,7 @@ export {
   runBillingJob,
   scheduleBillingJobs,
   startBillingJobWorkers,
+  startBillingSchedule,
 } from './backfill/scheduled-jobs.ts';
 export {
   type BackfillError,

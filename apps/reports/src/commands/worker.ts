@@ -1,4 +1,11 @@
-import { defaultEventRegistry, inboxStats, startQueue, startWorker } from '@org/billing-ledger';
+import {
+  defaultEventRegistry,
+  inboxStats,
+  registerWalletHandlers,
+  startBillingSchedule,
+  startQueue,
+  startWorker,
+} from '@org/billing-ledger';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
@@ -32,13 +39,16 @@ export const workerCommand: CommandModule = {
             if (!Number.isInteger(retryLimit) || retryLimit < 0)
               throw new CliError('--retry-limit must be a non-negative integer', ExitCode.usage);
             const db = await ctx.database();
-            const queue = await startQueue(db.pool, { retry: { retryLimit } });
+            const queue = await startQueue(db.pool, {
+              retry: { retryLimit },
+              schedule: !flags.exitWhenDrained,
+            });
             const started = Date.now();
             let failures = 0;
             const worker = startWorker({
               pool: db.pool,
               queue,
-              registry: defaultEventRegistry(),
+              registry: registerWalletHandlers(defaultEventRegistry()),
               concurrency,
               batchSize,
               onError: (eventId, error, dead) => {
@@ -46,6 +56,12 @@ export const workerCommand: CommandModule = {
                 ctx.out.note(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`);
               },
             });
+            // A long-running worker also runs the scheduled billing jobs (reconciliation, recovery, audit).
+            const billingJobs = flags.exitWhenDrained
+              ? null
+              : await startBillingSchedule(queue, db.pool, ctx.env, {
+                  onResult: (job) => ctx.out.note(`scheduled job ${job} done`),
+                });
             ctx.out.note(`worker running (concurrency ${concurrency}, batch ${batchSize}); Ctrl-C to stop`);
             await new Promise<void>((resolve) => {
               const stop = () => resolve();
@@ -62,6 +78,7 @@ export const workerCommand: CommandModule = {
               }
             });
             await worker.stop();
+            await billingJobs?.stop();
             await queue.stop();
             const stats = await inboxStats(db.pool);
             ctx.out.result(
