@@ -41,36 +41,49 @@ export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers>
 }
 
 /**
- * DAU/WAU/MAU for every UTC day of [from, to). Each active user-day opens a window of 7 (30)
- * days that ends at the user's next active day at the latest, so the windows of one user never
- * overlap and a running sum of +1/-1 gives the distinct counts in one pass.
+ * DAU/WAU/MAU for every UTC day of [from, to). Each active user-day d opens a window of 7 (30)
+ * days that ends at the user's next active day at the latest, [d, min(next, d + N)), so the
+ * windows of one user never overlap and their union is the union of the [d, d + N): the distinct
+ * count on day D is a running sum of +1 (opens) / -1 (closes). One ordered pass over the rollup
+ * (lead() over the user's days, read in primary-key order when an app is given), one hash
+ * aggregate with three grouping sets (open day, WAU close day, MAU close day), no self-join.
  */
 export async function activeUsersSeries(pool: Pool, input: Period): Promise<ActiveUsers[]> {
   const { first, last } = daysOf(input.from, input.to);
   if (last < first) return [];
+  const range = `day >= $2::date - 29 and day <= $3::date`;
+  // Per app the primary key (app, user_id, day) is unique and ordered; across apps a user's day
+  // may appear once per app.
+  const userDays =
+    input.app === undefined
+      ? `(select distinct user_id, day from public.metrics_user_activity_daily where $1::text is null and ${range}) a`
+      : `public.metrics_user_activity_daily a where app = $1 and ${range}`;
   const { rows } = await pool.query<{ day: string; dau: number; wau: number; mau: number }>(
-    `with a as (
-       select distinct user_id, day from public.metrics_user_activity_daily
-       where ${appFilter()} and day >= $2::date - 29 and day <= $3::date
+    `with n as (
+       select day, least(coalesce(lead(day) over w, day + 7), day + 7) as wc,
+                   least(coalesce(lead(day) over w, day + 30), day + 30) as mc
+       from ${userDays}
+       window w as (partition by user_id order by day)
      ),
-     n as (select user_id, day, lead(day) over (partition by user_id order by day) as nxt from a),
      deltas as (
-       select d, sum(dd) as dd, sum(dw) as dw, sum(dm) as dm from (
-         select day as d, 1 as dd, 1 as dw, 1 as dm from n
-         union all select day + 1, -1, 0, 0 from n
-         union all select least(coalesce(nxt, day + 7), day + 7), 0, -1, 0 from n
-         union all select least(coalesce(nxt, day + 30), day + 30), 0, 0, -1 from n
-       ) x group by d
+       select case when grouping(day) = 0 then 0 when grouping(wc) = 0 then 1 else 2 end as k,
+              coalesce(day, wc, mc) as d, count(*) as n
+       from n group by grouping sets ((day), (wc), (mc))
+     ),
+     per_day as (
+       select d, sum(n) filter (where k = 0) as opens, sum(n) filter (where k = 1) as wcl, sum(n) filter (where k = 2) as mcl
+       from deltas group by d
      ),
      running as (
-       select g::date as day,
-              sum(coalesce(dd, 0)) over w as dau, sum(coalesce(dw, 0)) over w as wau, sum(coalesce(dm, 0)) over w as mau
+       select g::date as day, coalesce(opens, 0) as dau,
+              sum(coalesce(opens, 0) - coalesce(wcl, 0)) over w as wau,
+              sum(coalesce(opens, 0) - coalesce(mcl, 0)) over w as mau
        from generate_series($2::date - 29, $3::date, interval '1 day') g
-       left join deltas on deltas.d = g::date
+       left join per_day on per_day.d = g::date
        window w as (order by g)
      )
      select to_char(day, 'YYYY-MM-DD') as day, dau::int, wau::int, mau::int from running where day >= $2::date order by day`,
-    [input.app ?? null, first, last],
+    input.app === undefined ? [null, first, last] : [input.app, first, last],
   );
   return rows;
 }
