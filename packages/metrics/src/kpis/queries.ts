@@ -260,21 +260,33 @@ export interface TopUser {
 /** Most active users of [from, to) by active days, then events (from the daily rollup). */
 export async function topUsers(pool: Pool, input: Period & { limit?: number }): Promise<TopUser[]> {
   const { first, last } = daysOf(input.from, input.to);
+  // Per app, (app, user_id, day) is unique: rank users on the rollup alone and look up the account
+  // of the top rows only. Across apps a user's day counts once and the account is the max over
+  // the user's apps.
+  const sql =
+    input.app === undefined
+      ? `select d.user_id, max(u.account_id) as account_id, count(distinct d.day)::int as active_days, sum(d.events)::int as events,
+                to_char(max(d.day), 'YYYY-MM-DD') as last_day
+         from public.metrics_user_activity_daily d
+         left join public.metrics_users u on u.app = d.app and u.user_id = d.user_id
+         where $1::text is null and d.day >= $2::date and d.day <= $3::date
+         group by d.user_id order by active_days desc, events desc, d.user_id limit $4`
+      : `select t.user_id, u.account_id, t.active_days, t.events, to_char(t.last_day, 'YYYY-MM-DD') as last_day
+         from (
+           select user_id, count(*)::int as active_days, sum(events)::int as events, max(day) as last_day
+           from public.metrics_user_activity_daily
+           where app = $1 and day >= $2::date and day <= $3::date
+           group by user_id order by active_days desc, events desc, user_id limit $4
+         ) t
+         left join public.metrics_users u on u.app = $1 and u.user_id = t.user_id
+         order by t.active_days desc, t.events desc, t.user_id`;
   const { rows } = await pool.query<{
     user_id: string;
     account_id: string | null;
     active_days: number;
     events: number;
     last_day: string;
-  }>(
-    `select d.user_id, max(u.account_id) as account_id, count(distinct d.day)::int as active_days, sum(d.events)::int as events,
-            to_char(max(d.day), 'YYYY-MM-DD') as last_day
-     from public.metrics_user_activity_daily d
-     left join public.metrics_users u on u.app = d.app and u.user_id = d.user_id
-     where ${appFilter('d.app')} and d.day >= $2::date and d.day <= $3::date
-     group by d.user_id order by active_days desc, events desc, d.user_id limit $4`,
-    [input.app ?? null, first, last, input.limit ?? 10],
-  );
+  }>(sql, [input.app ?? null, first, last, input.limit ?? 10]);
   return rows.map((r) => ({
     userId: r.user_id,
     accountId: r.account_id,
@@ -295,10 +307,15 @@ export async function featureUsage(
   pool: Pool,
   input: Period & { category?: string },
 ): Promise<FeatureUsage[]> {
+  // Two hash aggregates (per name and subject, then per name) over one scan: no sort of the raw
+  // events for count(distinct), no name-ordered index walk.
   const { rows } = await pool.query<FeatureUsage>(
-    `select name, count(*)::int as events, count(distinct coalesce(user_id, 'anon:' || anonymous_id))::int as users
-     from public.events
-     where ${appFilter()} and category = $4 and occurred_at >= $2 and occurred_at < $3
+    `select name, sum(n)::int as events, count(*)::int as users from (
+       select name, coalesce(user_id, 'anon:' || anonymous_id) as subject, count(*) as n
+       from public.events
+       where ${appFilter()} and category = $4 and occurred_at >= $2 and occurred_at < $3
+       group by 1, 2
+     ) s
      group by name order by events desc, name`,
     [input.app ?? null, input.from, input.to, input.category ?? 'feature'],
   );
