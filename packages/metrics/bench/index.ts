@@ -20,14 +20,20 @@ import { findRepoRoot } from '@org/db';
 import { createTestDatabase } from '@org/db/testing';
 import copyStreams from 'pg-copy-streams';
 import { userRetention } from '../../cohorts/src/index.ts';
+import { lifecycleSeries } from '../../lifecycle/src/index.ts';
 import {
+  activationRate,
   activeUsersSeries,
   createApiKey,
   createIngestHandler,
   createTracker,
   enrichmentCatalog,
+  featureUsage,
   funnel,
   postgresTransport,
+  stickiness,
+  topUsers,
+  userCounts,
 } from '../src/index.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -420,7 +426,27 @@ async function benchQueries() {
     );
     queries.funnel4Steps = compare('4-step funnel', ours3.ms, duck3.ms, norm3a, norm3b, 3000);
 
-    results.queries = { events: count[0].n, users, generateMs, ...queries };
+    // 4. The other dashboard KPIs on the same data (no DuckDB twin; timings only).
+    const kpiRange = { from: from90, to: new Date(END), app: 'bench' };
+    const others: Record<string, number> = {};
+    const timed: [string, () => Promise<unknown>][] = [
+      ['featureUsage90d', () => featureUsage(db.pool, kpiRange)],
+      ['topUsers90d', () => topUsers(db.pool, { ...kpiRange, limit: 10 })],
+      ['stickiness', () => stickiness(db.pool, { asOf: kpiRange.to, app: 'bench' })],
+      ['activationRate90d', () => activationRate(db.pool, kpiRange)],
+      ['userCounts90d', () => userCounts(db.pool, kpiRange)],
+      ['lifecycleDay90d', () => lifecycleSeries(db.pool, { ...kpiRange, interval: 'day' })],
+      ['lifecycleWeek90d', () => lifecycleSeries(db.pool, { ...kpiRange, interval: 'week' })],
+    ];
+    for (const [label, fn] of timed) {
+      others[label] = (await time(fn)).ms;
+      log(`${label}: postgres ${others[label]} ms`);
+    }
+    queries.otherKpisMs = others;
+
+    // Sizes other than the default are kept beside the 10M figures.
+    const key = EVENTS === 10_000_000 ? 'queries' : `queries${Math.round(EVENTS / 1e5) / 10}M`;
+    results[key] = { events: count[0].n, users, generateMs, ...queries };
     conn.closeSync();
   } finally {
     await rm(csv, { force: true });

@@ -219,14 +219,19 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
         where ${appFilter()} and name = ${p} and user_id is not null and occurred_at >= $2 and occurred_at < $3
         group by user_id)`);
     } else {
+      // One index probe per user and partition: the first step-k event after the previous step
+      // (events_user_name_time: user_id, name, occurred_at, app included).
       ctes.push(`s${i + 1} as (
-        select s.user_id, s.t1, min(e.occurred_at) as t, extract(epoch from min(e.occurred_at) - s.t)::float8 as dt
-        from s${i} s join public.events e on e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
-          and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
-          -- implied by the two bounds above; constant, so partitions are pruned and the name index is ranged
-          and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
-          and ($5::timestamptz is null or e.occurred_at < $5)
-        group by s.user_id, s.t1, s.t)`);
+        select s.user_id, s.t1, e.t, extract(epoch from e.t - s.t)::float8 as dt
+        from s${i} s cross join lateral (
+          select min(e.occurred_at) as t from public.events e
+          where e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
+            and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
+            -- implied by the two bounds above; constant, so partitions are pruned
+            and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
+            and ($5::timestamptz is null or e.occurred_at < $5)
+        ) e
+        where e.t is not null)`);
     }
   });
   const selects = steps.map((_, i) =>
