@@ -64,7 +64,11 @@ function run(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -119,7 +123,7 @@ export async function startDashboard(
       ...options.env,
       NEXT_TELEMETRY_DISABLED: '1',
       ...(options.dataDir ? { ORG_DATA_DIR: dataDir } : {}),
-    },
+    } as NodeJS.ProcessEnv,
     detached: true,
     stdio: ['ignore', log, log],
   });

@@ -75,9 +75,7 @@ export function discountSnapshot(d: StripeDiscount): DiscountSnapshot & { coupon
 }
 
 /** Normalises a parsed subscription (either API shape) into the snapshot MRR is computed from. */
-export function subscriptionSnapshot(
-  s: StripeSubscription,
-): SubscriptionSnapshot & {
+export function subscriptionSnapshot(s: StripeSubscription): SubscriptionSnapshot & {
   discountIds: string[];
   discounts: (DiscountSnapshot & { couponId?: string | null })[];
 } {
