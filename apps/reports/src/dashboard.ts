@@ -117,13 +117,11 @@ export async function startDashboard(
   }
   const port = await freePort(options.port ?? 3000);
   const log = openSync(path.join(dataDir, 'dashboard.log'), 'a');
+  const env: Record<string, string | undefined> = { ...options.env, NEXT_TELEMETRY_DISABLED: '1' };
+  if (options.dataDir) env.ORG_DATA_DIR = dataDir;
   const child = spawn(nextBin(), ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
     cwd: adminDir(),
-    env: {
-      ...options.env,
-      NEXT_TELEMETRY_DISABLED: '1',
-      ...(options.dataDir ? { ORG_DATA_DIR: dataDir } : {}),
-    } as NodeJS.ProcessEnv,
+    env: env as NodeJS.ProcessEnv,
     detached: true,
     stdio: ['ignore', log, log],
   });
