@@ -52,18 +52,18 @@ export async function activeUsersSeries(pool: Pool, input: Period): Promise<Acti
   const { first, last } = daysOf(input.from, input.to);
   if (last < first) return [];
   const range = `day >= $2::date - 29 and day <= $3::date`;
-  // Per app the primary key (app, user_id, day) is unique and ordered; across apps a user's day
-  // may appear once per app.
-  const userDays =
-    input.app === undefined
-      ? `(select distinct user_id, day from public.metrics_user_activity_daily where $1::text is null and ${range}) a`
-      : `public.metrics_user_activity_daily a where app = $1 and ${range}`;
+  // Per app the primary key (app, user_id, day) is unique and ordered. Across apps a user's day
+  // may appear once per app: the copies are adjacent in (user_id, day) order and all but the last
+  // have lead(day) = day, so dropping those leaves one row per user-day with its next day.
+  const where = input.app === undefined ? `$1::text is null and ${range}` : `app = $1 and ${range}`;
   const { rows } = await pool.query<{ day: string; dau: number; wau: number; mau: number }>(
     `with n as (
-       select day, least(coalesce(lead(day) over w, day + 7), day + 7) as wc,
-                   least(coalesce(lead(day) over w, day + 30), day + 30) as mc
-       from ${userDays}
-       window w as (partition by user_id order by day)
+       select day, least(coalesce(nxt, day + 7), day + 7) as wc, least(coalesce(nxt, day + 30), day + 30) as mc
+       from (
+         select day, lead(day) over (partition by user_id order by day) as nxt
+         from public.metrics_user_activity_daily where ${where}
+       ) a
+       where nxt is distinct from day
      ),
      deltas as (
        select case when grouping(day) = 0 then 0 when grouping(wc) = 0 then 1 else 2 end as k,
