@@ -124,6 +124,12 @@ export {
   topCustomers,
 } from './store/revenue.ts';
 export {
+  type AuditRun,
+  listAuditRuns,
+  listReconciliationRuns,
+  type ReconciliationRunSummary,
+} from './store/runs.ts';
+export {
   discountSnapshot,
   isMirrored,
   type ParsedObject,
@@ -197,12 +203,14 @@ export {
   deduct,
   findWallet,
   getWallet,
+  listWallets,
   listWalletTransactions,
   type OpenWalletInput,
   openWallet,
   type Wallet,
   type WalletIntegrity,
   type WalletMovement,
+  type WalletOverview,
   type WalletTransaction,
 } from './wallets/store.ts';
 export {

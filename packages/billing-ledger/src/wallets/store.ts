@@ -339,3 +339,33 @@ export async function checkWalletIntegrity(
     unbalancedTransactions: num(r.unbalanced),
   });
 }
+
+export interface WalletOverview extends Wallet {
+  /** How much of the debt limit is in use (minor units): max(0, -balance). */
+  debtUsed: number;
+  /** Balance below the recharge threshold (false without auto-recharge). */
+  needsRecharge: boolean;
+}
+
+/** Wallets for the dashboard, most indebted first; `needsRecharge` keeps only those below their threshold. */
+export async function listWallets(
+  db: Queryable,
+  options: { limit?: number; needsRecharge?: boolean } = {},
+): Promise<WalletOverview[]> {
+  const { rows } = await db.query<WalletRow>(
+    `select id, owner_id, currency, balance, debt_limit, recharge_threshold, recharge_amount, stripe_customer_id, recharge_cycle
+       from public.wallets
+      where not $2::boolean or (recharge_threshold is not null and balance < recharge_threshold)
+      order by balance asc, owner_id
+      limit $1`,
+    [options.limit ?? 50, options.needsRecharge ?? false],
+  );
+  return rows.map((r) => {
+    const w = toWallet(r);
+    return {
+      ...w,
+      debtUsed: Math.max(0, -w.balance),
+      needsRecharge: w.rechargeThreshold !== null && w.balance < w.rechargeThreshold,
+    };
+  });
+}

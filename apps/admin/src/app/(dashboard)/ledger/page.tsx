@@ -1,8 +1,16 @@
-import { type InboxStatus, inboxStats, inboxStatuses, listEvents } from '@org/billing-ledger';
+import {
+  type InboxStatus,
+  inboxStats,
+  inboxStatuses,
+  listAuditRuns,
+  listEvents,
+  listReconciliationRuns,
+  listWallets,
+} from '@org/billing-ledger';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
-import { formatCount, formatDateTime } from '../../../lib/format.ts';
+import { formatCount, formatDateTime, formatMoney } from '../../../lib/format.ts';
 import { pageContext } from '../../../lib/page.ts';
 import { param, periodQuery, type SearchParams } from '../../../lib/period.ts';
 import { replayAction } from './actions.ts';
@@ -20,10 +28,13 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   const typeParam = param(sp, 'type');
   const type = typeParam && TYPE.test(typeParam) ? typeParam : undefined;
   // The inbox is operational state: counts are as of now, not of the period end.
-  const [stats, events, dead] = await Promise.all([
+  const [stats, events, dead, wallets, reconciliations, audits] = await Promise.all([
     inboxStats(pool, { asOf: new Date() }),
     listEvents(pool, { ...(status ? { status } : {}), ...(type ? { type } : {}), limit: 50 }),
     listEvents(pool, { status: 'dead', limit: 100 }),
+    listWallets(pool, { limit: 50 }),
+    listReconciliationRuns(pool, { limit: 20 }),
+    listAuditRuns(pool, { limit: 20 }),
   ]);
   const replayed = param(sp, 'replayed');
   const error = param(sp, 'error');
@@ -174,16 +185,74 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
       </Section>
 
       <Section title="Wallets" id="wallets">
-        <Empty>
-          Wallet balances, debt used and needs-recharge are not shown yet: @org/billing-ledger exports no
-          wallet listing query.
-        </Empty>
+        {wallets.length ? (
+          <DataTable
+            caption={`${wallets.length} wallets, most indebted first`}
+            testId="table-wallets"
+            columns={[
+              { key: 'owner', label: 'Owner' },
+              { key: 'balance', label: 'Balance', numeric: true },
+              { key: 'debt', label: 'Debt used / limit', numeric: true },
+              { key: 'recharge', label: 'Needs recharge' },
+            ]}
+            rows={wallets.map((w) => ({
+              owner: w.ownerId,
+              balance: formatMoney(w.balance, w.currency),
+              debt: `${formatMoney(w.debtUsed, w.currency)} / ${formatMoney(w.debtLimit, w.currency)}`,
+              recharge: w.needsRecharge ? 'yes' : 'no',
+            }))}
+          />
+        ) : (
+          <Empty>No prepaid wallets yet.</Empty>
+        )}
       </Section>
-      <Section title="Reconciliation and audit" id="reconciliation">
-        <Empty>
-          Reconciliation runs and audit results are not shown yet: @org/billing-ledger exports no query for
-          them.
-        </Empty>
+      <Section title="Usage reconciliation" id="reconciliation">
+        {reconciliations.length ? (
+          <DataTable
+            caption="Latest usage reconciliation runs"
+            testId="table-reconciliation"
+            columns={[
+              { key: 'day', label: 'Day (UTC)' },
+              { key: 'provider', label: 'Provider' },
+              { key: 'status', label: 'Status' },
+              { key: 'records', label: 'Provider records', numeric: true },
+              { key: 'reconciled', label: 'Reconciled', numeric: true },
+              { key: 'reliability', label: 'Webhook reliability', numeric: true },
+            ]}
+            rows={reconciliations.map((r) => ({
+              day: r.rangeStart.toISOString().slice(0, 10),
+              provider: r.provider,
+              status: r.error ? `${r.status}: ${r.error}` : r.status,
+              records: r.providerRecords,
+              reconciled: r.reconciled,
+              reliability: r.reliability === null ? '–' : `${(r.reliability * 100).toFixed(1)}%`,
+            }))}
+          />
+        ) : (
+          <Empty>No reconciliation has run yet (org-reports reconcile usage, or the daily job).</Empty>
+        )}
+      </Section>
+      <Section title="Revenue audits" id="audits">
+        {audits.length ? (
+          <DataTable
+            caption="Latest recorded revenue audits"
+            testId="table-audits"
+            columns={[
+              { key: 'month', label: 'Month' },
+              { key: 'verdict', label: 'Verdict' },
+              { key: 'findings', label: 'HIGH / MEDIUM / LOW' },
+              { key: 'ran', label: 'Ran (UTC)' },
+            ]}
+            rows={audits.map((a) => ({
+              month: a.month,
+              verdict: a.verdict,
+              findings: `${a.high} / ${a.medium} / ${a.low}`,
+              ran: formatDateTime(a.ranAt),
+            }))}
+          />
+        ) : (
+          <Empty>No audit has been recorded yet (the scheduled audit job records each run).</Empty>
+        )}
       </Section>
     </>
   );
