@@ -1,7 +1,7 @@
 /**
  * A local Stripe API for tests: a real HTTP server on 127.0.0.1 that speaks Stripe's REST wire
  * format, driven through the official `stripe` SDK. Objects are cloned from Stripe's own fixtures
- * (`../shared/stripe/fixtures3.json`, or FAKE_STRIPE_FIXTURES) with realistic ids, times and links.
+ * (test/fixtures/fixtures3.json, a copy of Stripe's, or FAKE_STRIPE_FIXTURES) with realistic ids, times and links.
  *
  * Usage:
  *   const fake = await startFakeStripe({ now: 1_763_700_000 });
@@ -40,7 +40,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Stripe's fixtures (one example object per resource type). */
 export function loadStripeFixtures(): Record<string, StripeObject> {
   const file =
-    process.env.FAKE_STRIPE_FIXTURES ?? path.resolve(here, '../../../../../shared/stripe/fixtures3.json');
+    process.env.FAKE_STRIPE_FIXTURES ?? path.resolve(here, '../fixtures/fixtures3.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { resources: Record<string, StripeObject> }).resources;
 }
 
