@@ -1,6 +1,7 @@
 -- track_events(): the entry point for browsers and edge functions through Supabase (PostgREST RPC).
 -- SECURITY DEFINER with an empty search_path; validates the whole batch before inserting anything;
 -- for `authenticated` every event's user_id is the caller's auth.uid(), for `anon` it is null.
+-- occurred_at must be an ISO 8601 timestamp with an offset (Postgres also accepts words such as 'yesterday').
 
 create or replace function public.track_events(p_app text, p_events jsonb)
 returns jsonb
@@ -82,8 +83,9 @@ begin
     if v_role <> 'authenticated' and v_user is null and (e ->> 'anonymous_id') is null then
       raise exception 'invalid event batch: event %: user_id or anonymous_id is required', i using errcode = '22023';
     end if;
-    if jsonb_typeof(e -> 'occurred_at') is distinct from 'string' then
-      raise exception 'invalid event batch: event %: occurred_at must be an ISO 8601 string', i using errcode = '22023';
+    if jsonb_typeof(e -> 'occurred_at') is distinct from 'string'
+       or (e ->> 'occurred_at') !~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$' then
+      raise exception 'invalid event batch: event %: occurred_at must be an ISO 8601 timestamp with a UTC offset', i using errcode = '22023';
     end if;
     begin
       v_at := (e ->> 'occurred_at')::timestamptz;
