@@ -55,7 +55,9 @@ export function createOutput(options: {
   };
 }
 
-export const colour = pc;
+// Colours only for a terminal: picocolors alone also turns them on whenever CI is set, which would put
+// escape codes into logs and files; NO_COLOR still switches them off.
+export const colour = pc.createColors(pc.isColorSupported && process.stdout.isTTY === true);
 
 /** Plain aligned columns for terminal tables. */
 export function table(rows: (string | number)[][], header?: string[]): string {
