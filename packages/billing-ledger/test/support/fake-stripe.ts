@@ -39,8 +39,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Stripe's fixtures (one example object per resource type). */
 export function loadStripeFixtures(): Record<string, StripeObject> {
-  const file =
-    process.env.FAKE_STRIPE_FIXTURES ?? path.resolve(here, '../fixtures/fixtures3.json');
+  const file = process.env.FAKE_STRIPE_FIXTURES ?? path.resolve(here, '../fixtures/fixtures3.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { resources: Record<string, StripeObject> }).resources;
 }
 
