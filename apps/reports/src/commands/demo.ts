@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.ts';
 import { startDashboard } from '../dashboard.ts';
 import { demoUsersFromWorld, runProductDemo } from '../demo/product-events.ts';
 import { runStripeDemo } from '../demo/stripe-events.ts';
+import { startWebhookApp } from '../demo/webhook-app.ts';
 import { buildWorld } from '../demo/world.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
@@ -64,16 +65,23 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
     `world: ${world.customers.length} customers, ${world.start.toISOString().slice(0, 10)} to ${world.end.toISOString().slice(0, 10)} (seed ${seed})`,
   );
 
+  // The signed stream goes to the webhook app itself, started as its own process for the run.
+  const webhookApp = await startWebhookApp({ databaseUrl: db.url, env: ctx.processEnv });
+  step(`webhook app listening at ${webhookApp.url}`);
   // One bar for posting the signed deliveries, then it tracks the queue draining the inbox.
   const stripeBar = ctx.out.progress('stripe webhooks', 1);
   const stripe = await runStripeDemo({
     pool: db.pool,
     world,
+    endpoint: webhookApp,
     onProgress: (p) => {
       stripeBar.setTotal(p.total);
       stripeBar.update(p.done);
     },
-  }).finally(() => stripeBar.stop());
+  }).finally(async () => {
+    stripeBar.stop();
+    await webhookApp.close();
+  });
   step(
     `stripe: ${stripe.events} events, ${stripe.deliveries} signed deliveries (${stripe.duplicates} duplicates), ` +
       `${stripe.inbox.processed} processed, ${stripe.inbox.ignored} ignored, ${stripe.inbox.dead} dead`,

@@ -190,6 +190,8 @@ export interface StripeDemoOptions {
   world?: World;
   registry?: EventRegistry;
   concurrency?: number;
+  /** Where to POST (e.g. the running webhook app); default: the ledger's handler in this process. */
+  endpoint?: WebhookEndpoint;
   onProgress?: (p: { phase: 'posting' | 'draining'; done: number; total: number }) => void;
 }
 
@@ -231,7 +233,7 @@ export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeD
     batchSize: 50,
     idleMs: 100,
   });
-  const endpoint = await startWebhookEndpoint(options.pool);
+  const endpoint = options.endpoint ?? (await startWebhookEndpoint(options.pool));
   try {
     let posted = 0;
     const posting = await postSignedEvents(endpoint, deliveries, {
@@ -271,7 +273,7 @@ export async function runStripeDemo(options: StripeDemoOptions): Promise<StripeD
       summary,
     };
   } finally {
-    await endpoint.close();
+    if (!options.endpoint) await endpoint.close();
     await worker.stop();
     await queue.stop();
   }
