@@ -31,6 +31,7 @@ async function demoRun(seed: string) {
     '--json',
   ];
   const result = await runCli(args, { DATABASE_URL: db.url });
+  expect(result.code, result.stderr).toBe(0);
   const read = (ext: string) => readFileSync(path.join(outDir, `growth.${ext}`), 'utf8');
   return {
     ...result,

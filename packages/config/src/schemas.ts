@@ -114,7 +114,13 @@ export const reporting = {
 };
 
 export const http = {
-  PORT: port.default(8787).describe('Port the webhook app listens on'),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8787)
+    .describe('Port the webhook app listens on (0: any free port)'),
   HOST: z.string().default('127.0.0.1').describe('Interface the webhook app binds'),
 };
 

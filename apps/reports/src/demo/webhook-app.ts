@@ -1,20 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { findRepoRoot } from '@org/db';
 import type { WebhookEndpoint } from './stripe-events.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts apps/webhooks (the same process `pnpm --filter @org/webhooks start` runs) on a free
@@ -27,12 +15,12 @@ export async function startWebhookApp(options: {
   timeoutMs?: number;
 }): Promise<WebhookEndpoint> {
   const dir = path.join(findRepoRoot(), 'apps', 'webhooks');
-  const port = await freePort();
   const secret = `whsec_demo_${randomBytes(12).toString('hex')}`;
   const env: Record<string, string | undefined> = {
     ...options.env,
     DATABASE_URL: options.databaseUrl,
-    PORT: String(port),
+    // Port 0: the app binds a free port itself (no race with other processes) and logs its URL.
+    PORT: '0',
     HOST: '127.0.0.1',
     STRIPE_WEBHOOK_SECRET: secret,
     LEDGER_WORKER: 'on',
@@ -54,7 +42,7 @@ export async function startWebhookApp(options: {
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
+  let base = '';
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const early = await Promise.race([
@@ -63,14 +51,17 @@ export async function startWebhookApp(options: {
     ]);
     if (early !== 'running')
       throw new Error(`the webhook app exited with ${early} before it answered:\n${stderr}`);
-    const healthy = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
+    base ||= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? '';
+    const healthy =
+      base !== '' &&
+      (await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the webhook app did not answer on ${base}/healthz:\n${stderr}`);
+      throw new Error(`the webhook app did not answer on ${base || 'its port'}/healthz:\n${stderr}`);
     }
   }
   return {
