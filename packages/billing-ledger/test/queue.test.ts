@@ -9,6 +9,7 @@ import {
   STRIPE_EVENTS_QUEUE,
   startQueue,
 } from '../src/index.ts';
+import { claimJobs, completeJobsSql } from '../src/queue.ts';
 import { customerObject, eventFactory } from '../src/testing/index.ts';
 
 let db: TestDatabase;
@@ -117,5 +118,36 @@ describe('transactional enqueue', () => {
   it('the queue has the configured retry policy with backoff', async () => {
     const q = await queue.boss.getQueue(STRIPE_EVENTS_QUEUE);
     expect(q).toMatchObject({ retryLimit: 5, retryDelay: 2, retryBackoff: true });
+  });
+});
+
+describe('claiming jobs', () => {
+  it('claims available jobs once each, oldest availability first, and counts a claim after a failure as a retry', async () => {
+    const name = 'claim-test';
+    await queue.ensureQueue(name, { retryLimit: 3, retryDelaySeconds: 0, retryBackoff: false });
+    const later = await queue.boss.send(name, { n: 'later' }, { startAfter: 1 });
+    const first = await queue.boss.send(name, { n: 'first' });
+    const second = await queue.boss.send(name, { n: 'second' });
+    // Not yet available: never claimed early. (Within one claim the order is not defined.)
+    const a = await claimJobs<{ n: string }>(db.pool, name, 5);
+    expect(a.map((j) => j.data.n).sort()).toEqual(['first', 'second']);
+    expect(a.every((j) => j.retryCount === 0 && j.retryLimit === 3)).toBe(true);
+    // Claimed jobs are pg-boss active jobs, and are not handed out twice.
+    expect((await queue.boss.getJobById(name, first!))?.state).toBe('active');
+    expect(await claimJobs(db.pool, name, 5)).toEqual([]);
+    // A failed job comes back as a retry; completing in SQL is pg-boss's completion.
+    await queue.boss.fail(name, first!, { message: 'boom' });
+    await db.pool.query(completeJobsSql(), [name, [second]]);
+    expect((await queue.boss.getJobById(name, second!))?.state).toBe('completed');
+    await new Promise((r) => setTimeout(r, 1100));
+    // Both are available now; the retry became available first (no delay), `later` after 1 s.
+    const b = await claimJobs<{ n: string }>(db.pool, name, 1);
+    expect(b.map((j) => [j.id, j.retryCount])).toEqual([[first, 1]]);
+    const c = await claimJobs<{ n: string }>(db.pool, name, 5);
+    expect(c.map((j) => [j.id, j.retryCount])).toEqual([[later, 0]]);
+    // A completed or active job is not completed again by a stale batch.
+    const done = await db.pool.query(completeJobsSql(), [name, [second, first]]);
+    expect(done.rowCount).toBe(1);
+    expect((await queue.boss.getJobById(name, first!))?.state).toBe('completed');
   });
 });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { completeJobsSql, DEFAULT_QUEUE_SCHEMA } from '../queue.ts';
 import { applyStripeObjects, prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
@@ -25,6 +26,14 @@ export interface ProcessOptions {
   fetchObject?: ObjectFetcher | undefined;
   /** Why a batch fell back to one-by-one processing (deadlock, invalid payload...). */
   onBatchError?: ((error: unknown) => void) | undefined;
+}
+
+export interface BatchOptions extends ProcessOptions {
+  /**
+   * Queue jobs to complete in the batch's transaction (the worker's jobs for these events), so the
+   * effect and the job's completion commit together, without a round trip of their own.
+   */
+  completeJobs?: { queue: string; ids: string[]; schema?: string } | undefined;
 }
 
 export type ProcessOutcome =
@@ -112,7 +121,7 @@ export async function processEvent(
 export async function processBatch(
   pool: pg.Pool,
   eventIds: string[],
-  options: ProcessOptions,
+  options: BatchOptions,
 ): Promise<Map<string, ProcessOutcome> | null> {
   if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
   const client = await pool.connect();
@@ -165,13 +174,17 @@ export async function processBatch(
       outcomes.set(w.id, { status: 'processed' });
     }
     const processed = work.map((w) => w.id);
-    await prepared(
-      client,
-      `update public.stripe_events set status = case when id = any($2) then 'ignored' else 'processed' end,
+    const mark = `update public.stripe_events set status = case when id = any($2) then 'ignored' else 'processed' end,
          attempts = attempts + 1, last_error = null, processed_at = now()
-       where id = any($1)`,
-      [[...processed, ...ignored], ignored],
-    );
+       where id = any($1)`;
+    const jobs = options.completeJobs;
+    if (jobs?.ids.length)
+      await prepared(
+        client,
+        `with marked as (${mark}) ${completeJobsSql(jobs.schema ?? DEFAULT_QUEUE_SCHEMA, { name: '$3', ids: '$4' })}`,
+        [[...processed, ...ignored], ignored, jobs.queue, jobs.ids],
+      );
+    else await prepared(client, mark, [[...processed, ...ignored], ignored]);
     await client.query('commit');
     return outcomes;
   } catch (error) {

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type PgBoss from 'pg-boss';
-import { type LedgerQueue, STRIPE_EVENTS_QUEUE } from '../queue.ts';
+import { type ClaimedJob, claimJobs, type LedgerQueue, STRIPE_EVENTS_QUEUE } from '../queue.ts';
 import { type ObjectFetcher, processBatch, processEvent, recordFailure } from './processor.ts';
 import type { EventRegistry } from './registry.ts';
 
@@ -55,24 +54,30 @@ export function startWorker(options: WorkerOptions): Worker {
       };
     });
 
-  async function handleBatch(jobs: PgBoss.JobWithMetadata<JobData>[]): Promise<void> {
+  async function handleBatch(jobs: ClaimedJob<JobData>[]): Promise<void> {
     const done: string[] = [];
     const valid = jobs.filter((j) => typeof j.data?.eventId === 'string');
     for (const j of jobs) if (!valid.includes(j)) done.push(j.id);
-    // Fast path: the whole batch in one transaction; on any failure, one by one.
+    // Fast path: the whole batch in one transaction, which also completes its jobs; on any
+    // failure, one by one.
     const batch =
       valid.length > 1
         ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], {
             registry,
             fetchObject: options.fetchObject,
             onBatchError: options.onBatchError,
+            completeJobs: { queue: STRIPE_EVENTS_QUEUE, ids: valid.map((j) => j.id), schema: queue.schema },
           })
         : null;
+    if (batch) {
+      for (const outcome of batch.values())
+        if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
+      if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
+      return;
+    }
     for (const job of valid) {
       const eventId = job.data.eventId;
-      const outcome =
-        batch?.get(eventId) ??
-        (await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject }));
+      const outcome = await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject });
       if (outcome.status === 'error') {
         const dead = job.retryCount >= job.retryLimit;
         await recordFailure(pool, eventId, outcome.error, dead).catch(() => {});
@@ -88,9 +93,9 @@ export function startWorker(options: WorkerOptions): Worker {
 
   async function loop(): Promise<void> {
     while (!stopping) {
-      let jobs: PgBoss.JobWithMetadata<JobData>[] = [];
+      let jobs: ClaimedJob<JobData>[] = [];
       try {
-        jobs = await boss.fetch<JobData>(STRIPE_EVENTS_QUEUE, { batchSize, includeMetadata: true });
+        jobs = await claimJobs<JobData>(pool, STRIPE_EVENTS_QUEUE, batchSize, { schema: queue.schema });
       } catch {
         await sleep(Math.max(idleMs, 1000));
         continue;
