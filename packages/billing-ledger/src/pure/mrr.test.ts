@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type CustomerDiscountVersion,
+  cancellationRequestedAt,
+  customerDiscountSpans,
+  type DiscountSnapshot,
+  effectiveDiscounts,
   type ItemSnapshot,
   itemPeriodAmount,
   type SubscriptionSnapshot,
@@ -204,6 +209,163 @@ describe('subscriptionIntervals', () => {
           for (let i = 1; i < ivs.length; i++)
             expect(ivs[i]!.validFrom).toBeGreaterThanOrEqual(ivs[i - 1]!.validTo!);
           for (const iv of ivs) expect(iv.mrr).toBeGreaterThan(0);
+        },
+      ),
+    );
+  });
+});
+
+describe('cancellation at request (cancelRequestedAt on the intervals)', () => {
+  const base = [v(T0, sub()), v(T0 + 10 * DAY, sub({ cancelAtPeriodEnd: true, canceledAt: T0 + 10 * DAY }))];
+  it('intervals cut short by a standing cancellation carry the request instant', () => {
+    const ivs = subscriptionIntervals(base);
+    expect(ivs.map((i) => [i.validFrom - T0, i.validTo! - T0, i.mrr, i.cancelRequestedAt! - T0])).toEqual([
+      [0, 31 * DAY, 2000, 10 * DAY],
+    ]);
+  });
+  it('a withdrawn request leaves no trace; a later one counts from its own time', () => {
+    const withdrawn = [...base, v(T0 + 20 * DAY, sub({ canceledAt: T0 + 10 * DAY }))];
+    expect(subscriptionIntervals(withdrawn).map((i) => i.cancelRequestedAt)).toEqual([null]);
+    const again = [
+      ...withdrawn,
+      v(T0 + 25 * DAY, sub({ cancelAtPeriodEnd: true, canceledAt: T0 + 25 * DAY }), 20, 'evt_again'),
+    ];
+    expect(subscriptionIntervals(again).map((i) => i.cancelRequestedAt! - T0)).toEqual([25 * DAY]);
+  });
+  it('without canceled_at the request is the first version of the trailing run that had it', () => {
+    const versions = [
+      v(T0, sub()),
+      v(T0 + 5 * DAY, sub({ cancelAt: T0 + 40 * DAY })),
+      v(T0 + 8 * DAY, sub({ cancelAt: T0 + 40 * DAY, items: [item({ quantity: 2 })] })),
+    ];
+    expect(cancellationRequestedAt(versions)! - T0).toBe(5 * DAY);
+    const ivs = subscriptionIntervals(versions);
+    // Both the interval before the upgrade and the one after end at the request under the option.
+    expect(ivs.map((i) => [i.validFrom - T0, i.validTo! - T0, i.cancelRequestedAt! - T0])).toEqual([
+      [0, 8 * DAY, 5 * DAY],
+      [8 * DAY, 40 * DAY, 5 * DAY],
+    ]);
+  });
+  it('intervals that ended before the request keep no request instant', () => {
+    const versions = [
+      v(T0, sub()),
+      v(T0 + 5 * DAY, sub({ status: 'unpaid' })),
+      v(T0 + 9 * DAY, sub({ status: 'canceled', canceledAt: T0 + 9 * DAY, endedAt: T0 + 9 * DAY })),
+    ];
+    expect(subscriptionIntervals(versions).map((i) => [i.validTo! - T0, i.cancelRequestedAt])).toEqual([
+      [5 * DAY, null],
+    ]);
+  });
+});
+
+describe('customer-level discounts', () => {
+  const pct = (id: string, percentOff: number, start: number, over: Partial<DiscountSnapshot> = {}) => ({
+    id,
+    percentOff,
+    amountOff: null,
+    currency: null,
+    duration: 'forever' as const,
+    start,
+    end: null,
+    ...over,
+  });
+  const cv = (
+    at: number,
+    discount: DiscountSnapshot & { id: string },
+    deleted = false,
+    eventId = `evt_c${at}${deleted ? 'd' : ''}`,
+  ): CustomerDiscountVersion => ({ at, rank: deleted ? 9 : 0, eventId, deleted, discount });
+
+  it('spans run from the start to the earliest of the end and the deletion', () => {
+    const spans = customerDiscountSpans([
+      cv(T0 + DAY, pct('di_a', 20, T0 + DAY)),
+      cv(T0 + 30 * DAY, pct('di_a', 20, T0 + DAY), true),
+      cv(T0 + 40 * DAY, pct('di_b', 50, T0 + 40 * DAY, { duration: 'repeating', end: T0 + 100 * DAY })),
+    ]);
+    expect(spans.map((s) => [s.id, s.from - T0, s.to === null ? null : s.to - T0])).toEqual([
+      ['di_a', DAY, 30 * DAY],
+      ['di_b', 40 * DAY, 100 * DAY],
+    ]);
+  });
+  it('apply only where the subscription has no discount of its own; the latest attached wins', () => {
+    const spans = customerDiscountSpans([
+      cv(T0, pct('di_a', 20, T0)),
+      cv(T0 + 10 * DAY, pct('di_b', 50, T0 + 10 * DAY)),
+    ]);
+    expect(effectiveDiscounts(sub(), T0 + DAY, spans).map((d) => d.id)).toEqual(['di_a']);
+    expect(effectiveDiscounts(sub(), T0 + 11 * DAY, spans).map((d) => d.id)).toEqual(['di_b']);
+    const own = sub({ discounts: [pct('di_own', 10, T0, { end: T0 + 20 * DAY })] });
+    expect(effectiveDiscounts(own, T0 + 11 * DAY, spans).map((d) => d.id)).toEqual(['di_own']);
+    // The subscription's own discount ended: the customer's applies again.
+    expect(effectiveDiscounts(own, T0 + 21 * DAY, spans).map((d) => d.id)).toEqual(['di_b']);
+    expect(subscriptionMrrAt(own, T0 + 11 * DAY, spans).get('si_1')).toBe(1800);
+    expect(subscriptionMrrAt(own, T0 + 21 * DAY, spans).get('si_1')).toBe(1000);
+  });
+  it('once coupons do not reduce MRR; a removal restores it (intervals split at the boundaries)', () => {
+    const spans = customerDiscountSpans([
+      cv(T0 + 5 * DAY, pct('di_a', 25, T0 + 5 * DAY)),
+      cv(T0 + 15 * DAY, pct('di_a', 25, T0 + 5 * DAY), true),
+      cv(T0 + 20 * DAY, pct('di_o', 50, T0 + 20 * DAY, { duration: 'once' })),
+    ]);
+    const ivs = subscriptionIntervals([v(T0, sub())], { customerDiscounts: spans });
+    expect(ivs.map((i) => [i.validFrom - T0, i.validTo === null ? null : i.validTo - T0, i.mrr])).toEqual([
+      [0, 5 * DAY, 2000],
+      [5 * DAY, 15 * DAY, 1500],
+      [15 * DAY, null, 2000],
+    ]);
+  });
+  it('a replacement in the same second as the old discount is deleted keeps the new one', () => {
+    const t = T0 + 10 * DAY;
+    const versions = [
+      cv(T0, pct('di_a', 20, T0)),
+      cv(t, pct('di_b', 50, t), false, 'evt_z'),
+      cv(t, pct('di_a', 20, T0), true, 'evt_a'),
+    ];
+    const spans = customerDiscountSpans(versions);
+    expect(effectiveDiscounts(sub(), t + 1, spans).map((d) => d.id)).toEqual(['di_b']);
+  });
+  it('intervals depend only on the sets of versions (any order, duplicates)', () => {
+    const discount = fc.record({
+      id: fc.constantFrom('di_a', 'di_b', 'di_c'),
+      day: fc.integer({ min: 0, max: 60 }),
+      pct: fc.constantFrom(10, 25, 100),
+      duration: fc.constantFrom('forever', 'once', 'repeating') as fc.Arbitrary<DiscountSnapshot['duration']>,
+      deleted: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(discount, { maxLength: 6 }),
+        fc.array(fc.record({ day: fc.integer({ min: 0, max: 60 }), qty: fc.integer({ min: 1, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.integer(),
+        (ds, ss, seed) => {
+          // One discount id has one start and terms; versions differ by time and deletion.
+          const versions = ds.map((d, i) =>
+            cv(
+              T0 + d.day * DAY,
+              pct(d.id, d.pct, T0 + (d.id === 'di_a' ? 3 : d.id === 'di_b' ? 12 : 30) * DAY, {
+                duration: d.id === 'di_c' ? 'repeating' : 'forever',
+                end: d.id === 'di_c' ? T0 + 50 * DAY : null,
+              }),
+              d.deleted,
+              `evt_${i}`,
+            ),
+          );
+          const subs = ss.map((x, i) =>
+            v(T0 + x.day * DAY, sub({ items: [item({ quantity: x.qty })] }), 20, `evt_s${i}`),
+          );
+          const reference = subscriptionIntervals(subs, {
+            customerDiscounts: customerDiscountSpans(versions),
+          });
+          const shuffled = [...versions, ...versions.slice(0, 2)].sort(
+            (a, b) => ((a.at * 17 + b.at + seed) % 5) - 2,
+          );
+          const dedup = [...new Map(shuffled.map((x) => [`${x.at}/${x.rank}/${x.eventId}`, x])).values()];
+          expect(
+            subscriptionIntervals([...subs].reverse(), { customerDiscounts: customerDiscountSpans(dedup) }),
+          ).toEqual(reference);
         },
       ),
     );

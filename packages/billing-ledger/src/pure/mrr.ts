@@ -85,6 +85,31 @@ export interface MrrInterval {
   /** Epoch seconds, exclusive; null = open. */
   validTo: number | null;
   mrr: number;
+  /**
+   * When the cancellation that ends this subscription was requested (epoch seconds), on the
+   * intervals it cuts short under the "at cancellation request" option: reports that choose it
+   * end the interval at min(validTo, cancelRequestedAt). Null when no cancellation stands.
+   */
+  cancelRequestedAt: number | null;
+}
+
+/**
+ * A customer-level discount (a `customer.discount.*` whose discount has no subscription) over the
+ * span it was attached to the customer: [from, to), to = null while attached.
+ */
+export interface CustomerDiscountSpan extends DiscountSnapshot {
+  from: number;
+  to: number | null;
+}
+
+/** One applied customer discount event: the discount and the version key it was written with. */
+export interface CustomerDiscountVersion {
+  at: number;
+  rank: number;
+  eventId: string;
+  /** The event removed the discount (`customer.discount.deleted`). */
+  deleted: boolean;
+  discount: DiscountSnapshot & { id: string };
 }
 
 /** Units billed for a quantity after `transform_quantity`. */
@@ -133,6 +158,62 @@ export function discountApplies(d: DiscountSnapshot, t: number): boolean {
   return true;
 }
 
+/** Is the discount attached at instant t (between its start and end), whatever its duration? */
+export function discountPresent(d: DiscountSnapshot, t: number): boolean {
+  return (d.start === null || t >= d.start) && (d.end === null || t < d.end);
+}
+
+function compareKeyed(
+  a: { at: number; rank: number; eventId: string },
+  b: { at: number; rank: number; eventId: string },
+): number {
+  if (a.at !== b.at) return a.at - b.at;
+  if (a.rank !== b.rank) return a.rank - b.rank;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}
+
+/**
+ * The spans of a customer's customer-level discounts from the set of their applied versions
+ * (order-independent). Per discount id: the terms of its greatest version; from its `start` (or
+ * its first version); to the earliest of its `end` and the first version that deleted it.
+ */
+export function customerDiscountSpans(versions: CustomerDiscountVersion[]): CustomerDiscountSpan[] {
+  const byId = new Map<string, CustomerDiscountVersion[]>();
+  for (const v of versions) byId.set(v.discount.id, [...(byId.get(v.discount.id) ?? []), v]);
+  const spans: CustomerDiscountSpan[] = [];
+  for (const list of byId.values()) {
+    const sorted = [...list].sort(compareKeyed);
+    const last = sorted.at(-1)!;
+    const from = last.discount.start ?? sorted[0]!.at;
+    const deletedAt = sorted.find((v) => v.deleted)?.at ?? null;
+    const ends = [last.discount.end, deletedAt].filter((x): x is number => x !== null);
+    const to = ends.length ? Math.min(...ends) : null;
+    if (to !== null && to <= from) continue;
+    const { id, percentOff, amountOff, currency, duration, start, end } = last.discount;
+    spans.push({ id, percentOff, amountOff, currency, duration, start, end, from, to });
+  }
+  return spans.sort((a, b) => a.from - b.from || ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
+}
+
+/**
+ * The discounts Stripe applies to a subscription at t: its own while it has one attached;
+ * otherwise the customer's discount (the latest attached one, if several overlap).
+ */
+export function effectiveDiscounts(
+  s: SubscriptionSnapshot,
+  t: number,
+  customerDiscounts: CustomerDiscountSpan[] = [],
+): DiscountSnapshot[] {
+  if (s.discounts.some((d) => discountPresent(d, t)) || customerDiscounts.length === 0) return s.discounts;
+  let chosen: CustomerDiscountSpan | undefined;
+  for (const c of customerDiscounts) {
+    if (t < c.from || (c.to !== null && t >= c.to)) continue;
+    if (!chosen || c.from > chosen.from || (c.from === chosen.from && (c.id ?? '') > (chosen.id ?? '')))
+      chosen = c;
+  }
+  return chosen ? [chosen] : [];
+}
+
 /** The instant the final service period ends, if a cancellation is scheduled or done. */
 export function cancellationEffectiveAt(s: SubscriptionSnapshot): number | null {
   const candidates: number[] = [];
@@ -149,16 +230,21 @@ const PAYING = new Set<SubscriptionStatus>(['active', 'past_due']);
 /**
  * Item MRR at instant t for a snapshot: 0 while trialing (until trial_end), 0 after the final
  * service period, 0 for unpaid / canceled / incomplete / paused; metered items are not MRR.
- * amount_off discounts reduce the period amounts item by item (in item order, never below 0),
+ * Discounts are the subscription's own, or the customer's when it has none attached
+ * (`effectiveDiscounts`); amount_off discounts reduce the period amounts item by item (in item order, never below 0),
  * then percent_off discounts apply, then the monthly factor, then one half-up rounding.
  */
-export function subscriptionMrrAt(s: SubscriptionSnapshot, t: number): Map<string, number> {
+export function subscriptionMrrAt(
+  s: SubscriptionSnapshot,
+  t: number,
+  customerDiscounts: CustomerDiscountSpan[] = [],
+): Map<string, number> {
   const out = new Map<string, number>();
   const ended = cancellationEffectiveAt(s);
   let status = s.status;
   if (status === 'trialing' && s.trialEnd !== null && t >= s.trialEnd) status = 'active';
   const paying = PAYING.has(status) && !(ended !== null && t >= ended);
-  const discounts = s.discounts.filter((d) => discountApplies(d, t));
+  const discounts = effectiveDiscounts(s, t, customerDiscounts).filter((d) => discountApplies(d, t));
   const percents = discounts
     .filter((d) => d.percentOff !== null && d.percentOff > 0)
     .map((d) => d.percentOff!);
@@ -195,12 +281,42 @@ function compareVersions(a: SubscriptionVersion, b: SubscriptionVersion): number
 }
 
 /**
+ * When the standing cancellation of a subscription was requested, from its versions sorted by
+ * key: none unless the latest version has a cancellation scheduled or done. `canceled_at` is the
+ * request instant Stripe records (for `cancel_at_period_end`, the time of the latest request);
+ * without it, the first version of the trailing run that had the cancellation. Never after the
+ * cancellation takes effect.
+ */
+export function cancellationRequestedAt(sorted: SubscriptionVersion[]): number | null {
+  const last = sorted.at(-1);
+  if (!last) return null;
+  const effective = cancellationEffectiveAt(last.snapshot);
+  if (effective === null) return null;
+  let requested = last.snapshot.canceledAt;
+  if (requested === null) {
+    requested = last.at;
+    for (let i = sorted.length - 1; i >= 0; i--) {
+      if (cancellationEffectiveAt(sorted[i]!.snapshot) === null) break;
+      requested = sorted[i]!.at;
+    }
+  }
+  return Math.min(requested, effective);
+}
+
+/**
  * MRR intervals of every item of one subscription from the set of its applied versions. Each
  * version holds from its time until the next version (the first from the subscription's start);
  * within that span, trial end, the end of the final period and discount boundaries split it.
- * Order-independent: the result depends only on the set of versions.
+ * `customerDiscounts` are the spans of the customer's own discounts (`customerDiscountSpans`),
+ * applied where the subscription has no discount attached. Intervals cut short by a standing
+ * cancellation carry its request instant (`cancelRequestedAt`).
+ * Order-independent: the result depends only on the set of versions (and of discount versions).
  */
-export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInterval[] {
+export function subscriptionIntervals(
+  versions: SubscriptionVersion[],
+  options: { customerDiscounts?: CustomerDiscountSpan[] } = {},
+): MrrInterval[] {
+  const customerDiscounts = options.customerDiscounts ?? [];
   const sorted = [...versions].sort(compareVersions);
   const open = new Map<string, MrrInterval>();
   const done: MrrInterval[] = [];
@@ -222,6 +338,7 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
       s.trialEnd,
       cancellationEffectiveAt(s),
       ...s.discounts.flatMap((d) => [d.start, d.end]),
+      ...customerDiscounts.flatMap((d) => [d.from, d.to, d.start, d.end]),
     ]) {
       if (inside(x)) cuts.add(x!);
     }
@@ -230,7 +347,7 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
     // Items gone from this version end where it starts.
     for (const id of [...open.keys()]) if (!itemIds.has(id)) close(id, from);
     for (const p of points) {
-      const mrr = subscriptionMrrAt(s, p);
+      const mrr = subscriptionMrrAt(s, p, customerDiscounts);
       for (const item of s.items) {
         const value = mrr.get(item.id) ?? 0;
         const current = open.get(item.id);
@@ -251,6 +368,7 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
             validFrom: p,
             validTo: null,
             mrr: value,
+            cancelRequestedAt: null,
           });
         }
       }
@@ -261,6 +379,10 @@ export function subscriptionIntervals(versions: SubscriptionVersion[]): MrrInter
     open.delete(id);
     done.push(iv);
   }
+  const requested = cancellationRequestedAt(sorted);
+  if (requested !== null)
+    for (const iv of done)
+      if (iv.validTo === null || iv.validTo > requested) iv.cancelRequestedAt = requested;
   return done.sort((a, b) =>
     a.itemId === b.itemId ? a.validFrom - b.validFrom : a.itemId < b.itemId ? -1 : 1,
   );

@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { err, type LedgerError, ok, type Result } from '../errors.ts';
-import { type SubscriptionSnapshot, type SubscriptionVersion, subscriptionIntervals } from '../pure/mrr.ts';
+import {
+  type CustomerDiscountVersion,
+  customerDiscountSpans,
+  type DiscountSnapshot,
+  type SubscriptionSnapshot,
+  type SubscriptionVersion,
+  subscriptionIntervals,
+} from '../pure/mrr.ts';
 import { compareKeys, lifecycleRank, type VersionKey } from '../pure/ordering.ts';
 import { statementName } from '../queue.ts';
 import {
@@ -165,6 +172,31 @@ async function lockSubscriptions(db: Queryable, ids: string[]): Promise<void> {
   );
 }
 
+/**
+ * Customer locks, then subscription locks, in one statement (customers first, each set sorted).
+ * A new subscription version and a new customer discount of the same customer serialise on the
+ * customer, so each recompute sees the other's rows.
+ */
+async function lockCustomersAndSubscriptions(
+  db: Queryable,
+  customerIds: string[],
+  subscriptionIds: string[],
+): Promise<void> {
+  if (customerIds.length === 0) return lockSubscriptions(db, subscriptionIds);
+  await prepared(
+    db,
+    `select count(pg_advisory_xact_lock(h)) from (
+       select hashtextextended(k, 0) as h from unnest($1::text[]) with ordinality as x(k, n) order by n
+     ) s`,
+    [
+      [
+        ...[...new Set(customerIds)].sort().map((id) => `billing-ledger:cust:${id}`),
+        ...[...new Set(subscriptionIds)].sort().map((id) => `billing-ledger:sub:${id}`),
+      ],
+    ],
+  );
+}
+
 type StoredSnapshot = SubscriptionSnapshot & {
   discountIds?: string[];
   discounts: (SubscriptionSnapshot['discounts'][number] & { couponId?: string | null })[];
@@ -201,8 +233,30 @@ export async function recomputeSubscriptionsMrr(
      from public.stripe_subscription_versions where subscription_id = any($1)`,
     [ids],
   );
+  // Customer-level discounts of the subscriptions' customers (applied where a subscription has none).
+  const customerIds = [...new Set(rows.map((r) => r.snapshot.customerId))].sort();
+  const customerDiscountRows = customerIds.length
+    ? (
+        await prepared<{
+          customer_id: string;
+          at: number;
+          rank: number;
+          event: string;
+          deleted: boolean;
+          snapshot: DiscountSnapshot & { id: string; couponId?: string | null };
+        }>(
+          db,
+          `select customer_id, extract(epoch from src_at)::bigint as at, src_rank as rank, src_event as event, deleted, snapshot
+           from public.stripe_customer_discount_versions where customer_id = any($1)`,
+          [customerIds],
+        )
+      ).rows
+    : [];
   const discountIds = new Set<string>();
   const couponIds = new Set<string>();
+  for (const r of customerDiscountRows)
+    if (r.snapshot.couponId && r.snapshot.percentOff === null && r.snapshot.amountOff === null)
+      couponIds.add(r.snapshot.couponId);
   for (const r of rows) {
     for (const id of r.snapshot.discountIds ?? []) discountIds.add(id);
     for (const d of r.snapshot.discounts)
@@ -246,6 +300,23 @@ export async function recomputeSubscriptionsMrr(
         duration: r.duration,
       });
   }
+  const withCoupon = <D extends DiscountSnapshot & { couponId?: string | null }>(d: D): D => {
+    const c =
+      d.couponId && d.percentOff === null && d.amountOff === null ? coupons.get(d.couponId) : undefined;
+    return c ? { ...d, ...c } : d;
+  };
+  const customerDiscounts = new Map<string, CustomerDiscountVersion[]>();
+  for (const r of customerDiscountRows) {
+    const list = customerDiscounts.get(r.customer_id) ?? [];
+    list.push({
+      at: Number(r.at),
+      rank: Number(r.rank),
+      eventId: r.event,
+      deleted: r.deleted,
+      discount: withCoupon(r.snapshot),
+    });
+    customerDiscounts.set(r.customer_id, list);
+  }
   const bySub = new Map<string, SubscriptionVersion[]>();
   for (const r of rows) {
     const resolved = [
@@ -265,22 +336,28 @@ export async function recomputeSubscriptionsMrr(
     });
     bySub.set(r.subscription_id, list);
   }
-  const intervals = [...bySub.values()].flatMap((versions) => subscriptionIntervals(versions));
+  const intervals = [...bySub.values()].flatMap((versions) => {
+    const customer = versions[0]!.snapshot.customerId;
+    const spans = customerDiscountSpans(customerDiscounts.get(customer) ?? []);
+    return subscriptionIntervals(versions, { customerDiscounts: spans });
+  });
   // Replace the subscriptions' intervals in one statement: upsert the new set, delete the rest.
   await prepared(
     db,
     `with new as (
-       select x.subscription_id, x.item_id, x.customer_id, x.currency, to_timestamp(x.valid_from) as valid_from, to_timestamp(x.valid_to) as valid_to, x.mrr
-       from jsonb_to_recordset($2::jsonb) as x(subscription_id text, item_id text, customer_id text, currency text, valid_from bigint, valid_to bigint, mrr bigint)
+       select x.subscription_id, x.item_id, x.customer_id, x.currency, to_timestamp(x.valid_from) as valid_from, to_timestamp(x.valid_to) as valid_to, x.mrr,
+              to_timestamp(x.cancel_requested_at) as cancel_requested_at
+       from jsonb_to_recordset($2::jsonb) as x(subscription_id text, item_id text, customer_id text, currency text, valid_from bigint, valid_to bigint, mrr bigint, cancel_requested_at bigint)
      ), gone as (
        delete from public.billing_mrr_intervals i where i.subscription_id = any($1)
          and not exists (select 1 from new n where n.subscription_id = i.subscription_id and n.item_id = i.item_id and n.valid_from = i.valid_from)
      )
-     insert into public.billing_mrr_intervals (subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr)
-     select subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr from new
-     on conflict (subscription_id, item_id, valid_from) do update set customer_id = excluded.customer_id, currency = excluded.currency, valid_to = excluded.valid_to, mrr = excluded.mrr
-     where (billing_mrr_intervals.customer_id, billing_mrr_intervals.currency, billing_mrr_intervals.valid_to, billing_mrr_intervals.mrr)
-       is distinct from (excluded.customer_id, excluded.currency, excluded.valid_to, excluded.mrr)`,
+     insert into public.billing_mrr_intervals (subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr, cancel_requested_at)
+     select subscription_id, item_id, customer_id, currency, valid_from, valid_to, mrr, cancel_requested_at from new
+     on conflict (subscription_id, item_id, valid_from) do update set customer_id = excluded.customer_id, currency = excluded.currency, valid_to = excluded.valid_to, mrr = excluded.mrr,
+       cancel_requested_at = excluded.cancel_requested_at
+     where (billing_mrr_intervals.customer_id, billing_mrr_intervals.currency, billing_mrr_intervals.valid_to, billing_mrr_intervals.mrr, billing_mrr_intervals.cancel_requested_at)
+       is distinct from (excluded.customer_id, excluded.currency, excluded.valid_to, excluded.mrr, excluded.cancel_requested_at)`,
     [
       ids,
       JSON.stringify(
@@ -292,6 +369,7 @@ export async function recomputeSubscriptionsMrr(
           valid_from: i.validFrom,
           valid_to: i.validTo,
           mrr: i.mrr,
+          cancel_requested_at: i.cancelRequestedAt,
         })),
       ),
     ],
@@ -314,6 +392,26 @@ export interface ApplyInput {
 }
 
 type Writes = Record<string, RowWrite[]>;
+
+/** A customer-level discount state to keep in stripe_customer_discount_versions. */
+interface CustomerDiscountWrite {
+  customer_id: string;
+  discount_id: string;
+  key: VersionKey;
+  deleted: boolean;
+  snapshot: unknown;
+}
+
+/**
+ * Is this discount the customer's own (Stripe's `customer.discount`), rather than one attached
+ * to a subscription, a subscription item, an invoice or an invoice item?
+ */
+function isCustomerLevel(d: StripeDiscount, raw: unknown): d is StripeDiscount & { customer: string } {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  return (
+    typeof d.customer === 'string' && !d.subscription && !r.subscription_item && !r.invoice && !r.invoice_item
+  );
+}
 
 function couponRow(c: StripeCoupon, raw: unknown, deleted: boolean) {
   return {
@@ -357,6 +455,7 @@ function collect(
   versions: { subscription_id: string; key: VersionKey; snapshot: unknown }[],
   items: Map<string, unknown[]>,
   lines: Map<string, unknown[]>,
+  customerDiscounts: CustomerDiscountWrite[] = [],
 ): string {
   const deleted = options.deleted ?? false;
   const push = (table: string, row: Record<string, unknown>, key: VersionKey, src = source) => {
@@ -446,7 +545,18 @@ function collect(
       // coupon.* events only (a shared row written by every discounted subscription's events would
       // serialise concurrent batches, and its copies differ in counters such as times_redeemed).
       const row = discountRow(d, raw, deleted);
-      push('stripe_discounts', row, keyFor(options, lifecycleRank('discount', null, { deleted })));
+      const key = keyFor(options, lifecycleRank('discount', null, { deleted }));
+      push('stripe_discounts', row, key);
+      if (isCustomerLevel(d, raw)) {
+        const { id: _id, ...terms } = discountSnapshot(d);
+        customerDiscounts.push({
+          customer_id: d.customer,
+          discount_id: row.id,
+          key,
+          deleted,
+          snapshot: { id: row.id, ...terms },
+        });
+      }
       return row.id;
     }
     case 'subscription': {
@@ -620,6 +730,7 @@ function collect(
           versions,
           items,
           lines,
+          customerDiscounts,
         );
       }
       return ch.id;
@@ -729,6 +840,7 @@ export async function applyStripeObjects(
   const versions: { subscription_id: string; key: VersionKey; snapshot: unknown }[] = [];
   const items = new Map<string, unknown[]>();
   const lines = new Map<string, unknown[]>();
+  const customerDiscounts: CustomerDiscountWrite[] = [];
   inputs.forEach((input, i) => {
     const parsed = parseStripeObject(input.object);
     if (!parsed.ok) {
@@ -736,7 +848,17 @@ export async function applyStripeObjects(
       return;
     }
     kinds[i] = parsed.value.kind;
-    ids[i] = collect(parsed.value, input.object, input.options, i, writes, versions, items, lines);
+    ids[i] = collect(
+      parsed.value,
+      input.object,
+      input.options,
+      i,
+      writes,
+      versions,
+      items,
+      lines,
+      customerDiscounts,
+    );
   });
   const outcomes = new Map<number, ApplyOutcome>();
   const appliedKeys = new Map<string, Set<string>>(); // table -> "id key" of rows written
@@ -745,7 +867,13 @@ export async function applyStripeObjects(
     ...recompute,
     ...(writes.stripe_discounts ?? []).map((w) => w.row.subscription_id as string).filter(Boolean),
   ]);
-  await lockSubscriptions(db, [...locked]);
+  // A subscription's recompute reads its customer's discounts, and a customer discount recomputes
+  // the customer's subscriptions: both take the customer's lock first.
+  const lockedCustomers = [
+    ...versions.map((v) => (v.snapshot as SubscriptionSnapshot).customerId),
+    ...customerDiscounts.map((d) => d.customer_id),
+  ];
+  await lockCustomersAndSubscriptions(db, lockedCustomers, [...locked]);
   for (const spec of tableOrder) {
     const bucket = spec.bucket ?? spec.table;
     const list = writes[bucket];
@@ -772,7 +900,10 @@ export async function applyStripeObjects(
       const couponIds = [...applied].map((k) => k.split('\u0000')[0]!);
       const subs = await prepared<{ subscription_id: string }>(
         db,
-        'select distinct subscription_id from public.stripe_discounts where coupon_id = any($1) and subscription_id is not null',
+        `select subscription_id from public.stripe_discounts where coupon_id = any($1) and subscription_id is not null
+         union
+         select s.id from public.stripe_customer_discount_versions v join public.stripe_subscriptions s on s.customer_id = v.customer_id
+         where v.snapshot->>'couponId' = any($1)`,
         [couponIds],
       );
       for (const s of subs.rows) recompute.add(s.subscription_id);
@@ -841,8 +972,40 @@ export async function applyStripeObjects(
       ],
     );
   }
+  if (customerDiscounts.length) {
+    const inserted = await prepared<{ customer_id: string }>(
+      db,
+      `insert into public.stripe_customer_discount_versions (customer_id, discount_id, src_at, src_rank, src_event, deleted, snapshot)
+       select x.customer_id, x.discount_id, to_timestamp(x.at), x.rank, x.event, x.deleted, x.snapshot
+       from jsonb_to_recordset($1::jsonb) as x(customer_id text, discount_id text, at bigint, rank bigint, event text, deleted boolean, snapshot jsonb)
+       on conflict do nothing
+       returning customer_id`,
+      [
+        JSON.stringify(
+          customerDiscounts.map((d) => ({
+            customer_id: d.customer_id,
+            discount_id: d.discount_id,
+            at: d.key.at,
+            rank: d.key.rank,
+            event: d.key.eventId,
+            deleted: d.deleted,
+            snapshot: d.snapshot,
+          })),
+        ),
+      ],
+    );
+    const changed = [...new Set(inserted.rows.map((r) => r.customer_id))];
+    if (changed.length) {
+      const subs = await prepared<{ id: string }>(
+        db,
+        'select id from public.stripe_subscriptions where customer_id = any($1)',
+        [changed],
+      );
+      for (const s of subs.rows) recompute.add(s.id);
+    }
+  }
   if (recompute.size) {
-    // Subscriptions reached only through a coupon were not locked up front.
+    // Subscriptions reached only through a coupon or a customer discount were not locked up front.
     await lockSubscriptions(
       db,
       [...recompute].filter((id) => !locked.has(id)),

@@ -10,6 +10,7 @@ export const ledgerTables: Record<string, string> = {
   stripe_subscriptions: 'id',
   stripe_subscription_items: 'id',
   stripe_subscription_versions: 'subscription_id, src_at, src_rank, src_event',
+  stripe_customer_discount_versions: 'customer_id, discount_id, src_at, src_rank, src_event',
   stripe_invoices: 'id',
   stripe_invoice_lines: 'invoice_id, id',
   stripe_payment_intents: 'id',

@@ -194,6 +194,30 @@ export function discountObject(s: SubscriptionState): Obj | null {
   };
 }
 
+/** A customer-level discount (Stripe's `customer.discount`): attached to the customer, no subscription. */
+export function customerDiscountObject(d: {
+  id: string;
+  customer: string;
+  coupon: NonNullable<SubscriptionState['coupon']>;
+  start: number;
+  end?: number | null;
+}): Obj {
+  return {
+    id: d.id,
+    object: 'discount',
+    checkout_session: null,
+    coupon: couponObject(d.coupon, d.start),
+    customer: d.customer,
+    end: d.end ?? null,
+    invoice: null,
+    invoice_item: null,
+    promotion_code: null,
+    start: d.start,
+    subscription: null,
+    subscription_item: null,
+  };
+}
+
 export function subscriptionObject(s: SubscriptionState, apiVersion: string): Obj {
   const newShape = apiVersion >= '2025';
   const discount = discountObject(s);

@@ -1,5 +1,6 @@
 import {
   chargeObject,
+  customerDiscountObject,
   customerObject,
   discountObject,
   eventFactory,
@@ -49,12 +50,52 @@ export interface SimSubscription {
   refunds?: { period: number; fraction: number }[] | undefined;
 }
 
+/**
+ * A customer-level coupon: `customer.discount.created` at `at` (or `customer.discount.updated`
+ * when it replaces the customer's previous discount, as Stripe sends on a coupon switch), and
+ * `customer.discount.deleted` at `removedAt`. Stripe applies it to subscriptions without a
+ * discount of their own.
+ */
+export interface SimCustomerDiscount {
+  id: string;
+  at: number;
+  coupon: {
+    id: string;
+    percentOff?: number;
+    amountOff?: number;
+    currency?: string;
+    duration: 'forever' | 'once' | 'repeating';
+    durationInMonths?: number;
+  };
+  replacesPrevious?: boolean | undefined;
+  removedAt?: number | undefined;
+}
+
 export interface SimCustomer {
   id: string;
   email: string;
   name: string;
   createdAt: number;
   subscriptions: SimSubscription[];
+  discounts?: SimCustomerDiscount[] | undefined;
+}
+
+/** The span [start, end) of each customer discount (end: its repeating end, removal or replacement). */
+function customerDiscountSpans(
+  c: SimCustomer,
+): { d: SimCustomerDiscount; start: number; end: number | null }[] {
+  const list = [...(c.discounts ?? [])].sort((a, b) => a.at - b.at);
+  return list.map((d, i) => {
+    const next = list[i + 1];
+    const ends = [
+      d.coupon.duration === 'repeating' && d.coupon.durationInMonths
+        ? addInterval(d.at, 'month', d.coupon.durationInMonths)
+        : null,
+      d.removedAt ?? null,
+      next?.replacesPrevious ? next.at : null,
+    ].filter((x): x is number => x !== null);
+    return { d, start: d.at, end: ends.length ? Math.min(...ends) : null };
+  });
 }
 
 export interface SimCatalog {
@@ -115,6 +156,20 @@ export function stripeEventsFromHistory(
 
   for (const c of customers) {
     emit('customer.created', c.createdAt, customerObject(c.id, c.email, c.name, c.createdAt));
+    for (const { d } of customerDiscountSpans(c)) {
+      const object = customerDiscountObject({
+        id: d.id,
+        customer: c.id,
+        coupon: d.coupon,
+        start: d.at,
+        end:
+          d.coupon.duration === 'repeating' && d.coupon.durationInMonths
+            ? addInterval(d.at, 'month', d.coupon.durationInMonths)
+            : null,
+      });
+      emit(d.replacesPrevious ? 'customer.discount.updated' : 'customer.discount.created', d.at, object);
+      if (d.removedAt !== undefined) emit('customer.discount.deleted', d.removedAt, object);
+    }
     for (const sim of c.subscriptions) translateSubscription(c, sim, emit, f.apiVersion, options.until);
   }
   return out.sort((a, b) => a.e.created - b.e.created || a.order - b.order).map((x) => x.e);
@@ -169,6 +224,8 @@ function translateSubscription(
     return sim.phases[phaseIndex]!;
   };
   const failed = new Set(sim.failedPeriods ?? []);
+  const customerSpans = customerDiscountSpans(c);
+  const usedOnce = new Set<string>();
   let periodStart = anchor;
   let period = 0;
   let cancelEmitted = false;
@@ -200,12 +257,25 @@ function translateSubscription(
         (sim.coupon.duration === 'once' && period === 0) ||
         (sim.coupon.duration === 'repeating' &&
           (state.discountEnd === null || periodStart < state.discountEnd!)));
+    // Without a discount of its own, the subscription gets the customer's (a `once` coupon only on
+    // the first invoice while it is attached).
+    const customerCoupon = discountActive
+      ? undefined
+      : customerSpans.find(
+          (s) =>
+            s.start <= periodStart &&
+            (s.end === null || periodStart < s.end) &&
+            (s.d.coupon.duration !== 'once' || !usedOnce.has(s.d.id)),
+        )?.d.coupon;
+    const coupon = discountActive ? sim.coupon : customerCoupon;
+    if (customerCoupon?.duration === 'once')
+      usedOnce.add(customerSpans.find((s) => s.d.coupon === customerCoupon)!.d.id);
     const amount = Math.max(
       0,
-      discountActive
-        ? sim.coupon!.percentOff
-          ? Math.round(gross * (1 - sim.coupon!.percentOff / 100))
-          : gross - (sim.coupon!.amountOff ?? 0)
+      coupon
+        ? coupon.percentOff
+          ? Math.round(gross * (1 - coupon.percentOff / 100))
+          : gross - (coupon.amountOff ?? 0)
         : gross,
     );
     const invId = `in_${sim.id.slice(4)}_${period}`;

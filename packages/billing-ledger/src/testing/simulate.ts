@@ -1,5 +1,10 @@
 import type { PlanPrice, StripeEvent } from './factory.ts';
-import { type SimCatalog, type SimCustomer, stripeEventsFromHistory } from './history.ts';
+import {
+  type SimCatalog,
+  type SimCustomer,
+  type SimCustomerDiscount,
+  stripeEventsFromHistory,
+} from './history.ts';
 import { seededRandom } from './rng.ts';
 
 const DAY = 86_400;
@@ -70,8 +75,15 @@ export function simulateCustomers(options: {
   days: number;
   catalog?: SimCatalog;
   idPrefix?: string;
+  /**
+   * Share of customers (0..1, default 0) given customer-level coupons: attached, switched
+   * (`customer.discount.updated`) and removed at random times. Drawn from a separate random
+   * stream, so the other draws of a seed are the same with or without them.
+   */
+  customerDiscounts?: number;
 }): SimCustomer[] {
   const random = seededRandom(options.seed);
+  const discountRandom = seededRandom(options.seed ^ 0x5eed_c0de);
   const catalog = options.catalog ?? defaultCatalog;
   const monthly = catalog.prices.filter((p) => p.interval === 'month');
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
@@ -127,15 +139,59 @@ export function simulateCustomers(options: {
       if (cancel === undefined || random() < 0.6) break;
       t = cancel + Math.floor((30 + random() * 90) * DAY);
     }
+    const discounts = customerDiscountHistory(
+      discountRandom,
+      options.customerDiscounts ?? 0,
+      `${prefix}${String(i).padStart(6, '0')}`,
+      createdAt,
+      end,
+    );
     customers.push({
       id,
       email: `user${i}@example.test`,
       name: `Customer ${i}`,
       createdAt,
       subscriptions: subs,
+      ...(discounts.length ? { discounts } : {}),
     });
   }
   return customers;
+}
+
+const customerCoupons: SimCustomerDiscount['coupon'][] = [
+  { id: 'LOYAL10', percentOff: 10, duration: 'forever' },
+  { id: 'PARTNER25', percentOff: 25, duration: 'forever' },
+  { id: 'SORRY300', amountOff: 300, currency: 'usd', duration: 'repeating', durationInMonths: 2 },
+  { id: 'WELCOME50', percentOff: 50, duration: 'once' },
+  { id: 'SPONSORED', percentOff: 100, duration: 'forever' },
+];
+
+function customerDiscountHistory(
+  random: () => number,
+  share: number,
+  key: string,
+  createdAt: number,
+  end: number,
+): SimCustomerDiscount[] {
+  if (share <= 0 || random() >= share) return [];
+  const out: SimCustomerDiscount[] = [];
+  let t = createdAt + Math.floor(random() * 60 * DAY);
+  for (let n = 0; n < 3 && t < end; n++) {
+    const coupon = customerCoupons[Math.floor(random() * customerCoupons.length)]!;
+    const roll = random();
+    const d: SimCustomerDiscount = {
+      id: `di_c${key}${n}`,
+      at: t,
+      coupon,
+      ...(n > 0 && out.at(-1)!.removedAt === undefined ? { replacesPrevious: true } : {}),
+    };
+    out.push(d);
+    const next = t + Math.floor((15 + random() * 90) * DAY);
+    if (roll < 0.4) d.removedAt = next;
+    else if (roll >= 0.7) break;
+    t = next + (d.removedAt !== undefined ? Math.floor(random() * 20 * DAY) + 1 : 0);
+  }
+  return out;
 }
 
 /** A reproducible Stripe event stream: `simulateCustomers` translated by `stripeEventsFromHistory`. */
@@ -146,6 +202,8 @@ export function simulateStripeEvents(options: {
   days: number;
   apiVersion?: string;
   prefix?: string;
+  /** See `simulateCustomers`. */
+  customerDiscounts?: number;
 }): StripeEvent[] {
   const customers = simulateCustomers(options);
   return stripeEventsFromHistory(defaultCatalog, customers, {
