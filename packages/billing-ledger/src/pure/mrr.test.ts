@@ -259,15 +259,20 @@ describe('cancellation at request (cancelRequestedAt on the intervals)', () => {
 });
 
 describe('customer-level discounts', () => {
-  const pct = (id: string, percentOff: number, start: number, over: Partial<DiscountSnapshot> = {}) => ({
-    id,
+  const pct = (
+    id: string,
+    percentOff: number,
+    start: number,
+    over: Partial<Omit<DiscountSnapshot, 'id'>> = {},
+  ): DiscountSnapshot & { id: string } => ({
     percentOff,
     amountOff: null,
     currency: null,
-    duration: 'forever' as const,
+    duration: 'forever',
     start,
     end: null,
     ...over,
+    id,
   });
   const cv = (
     at: number,
