@@ -11,7 +11,9 @@ export type LedgerErrorCode =
   | 'invalid_state'
   | 'database_unavailable'
   | 'queue_unavailable'
-  | 'handler_failed';
+  | 'handler_failed'
+  /** A report needs an exchange rate that fx_rates does not have (the message names the pair and date). */
+  | 'missing_fx_rate';
 
 export class LedgerError extends Error {
   constructor(

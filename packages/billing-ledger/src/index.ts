@@ -62,6 +62,8 @@ export {
   mirrorObject,
 } from './processing/registry.ts';
 export { startWorker, type Worker, type WorkerOptions, waitForDrain } from './processing/worker.ts';
+export * from './pure/choices.ts';
+export * from './pure/fx.ts';
 export * from './pure/money.ts';
 export * from './pure/movements.ts';
 export * from './pure/mrr.ts';
@@ -89,6 +91,7 @@ export {
   recomputeSubscriptionMrr,
   recomputeSubscriptionsMrr,
 } from './store/apply.ts';
+export { listFxRates, loadFxRates, type StoredFxRate, upsertFxRates } from './store/fx.ts';
 export {
   getEvent,
   type InboxEvent,
@@ -105,6 +108,7 @@ export {
   replayEvent,
 } from './store/inbox.ts';
 export {
+  type CurrencyBreakdown,
   cashBetween,
   type MovementsPoint,
   type MrrPoint,

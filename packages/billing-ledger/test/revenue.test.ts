@@ -56,6 +56,7 @@ describe('MRR and movements over intervals', () => {
       from: D('2026-01-01'),
       to: D('2026-04-01'),
       currency: 'usd',
+      currencies: 'only',
     });
     expect(m).toMatchObject({
       new: 1000,
@@ -67,18 +68,23 @@ describe('MRR and movements over intervals', () => {
       reactivatedCustomers: 1,
       churnedCustomers: 1,
     });
-    expect(await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'usd' })).toEqual({
+    expect(await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'usd', currencies: 'only' })).toEqual({
       mrr: 3000,
       arr: 36000,
       payingCustomers: 1,
     });
     // A change at exactly midnight belongs to the day it starts: MRR as of 2026-01-10 is still 1000.
-    expect((await mrrAt(db.pool, { at: D('2026-01-10'), currency: 'usd' })).mrr).toBe(1000);
-    expect((await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'eur' })).mrr).toBe(500);
+    expect((await mrrAt(db.pool, { at: D('2026-01-10'), currency: 'usd', currencies: 'only' })).mrr).toBe(
+      1000,
+    );
+    expect((await mrrAt(db.pool, { at: D('2026-01-15'), currency: 'eur', currencies: 'only' })).mrr).toBe(
+      500,
+    );
     const months = await movementsSeries(db.pool, {
       from: D('2026-01-01'),
       to: D('2026-04-01'),
       currency: 'usd',
+      currencies: 'only',
       interval: 'month',
     });
     expect(
@@ -92,6 +98,7 @@ describe('MRR and movements over intervals', () => {
       from: D('2026-01-01'),
       to: D('2026-04-01'),
       currency: 'usd',
+      currencies: 'only',
       interval: 'month',
     });
     expect(series.map((p) => [p.at.slice(0, 10), p.mrr])).toEqual([
@@ -103,6 +110,7 @@ describe('MRR and movements over intervals', () => {
       from: D('2026-01-01'),
       to: D('2026-01-15'),
       currency: 'usd',
+      currencies: 'only',
       interval: 'week',
     });
     expect(weeks[0]!.start).toBe('2026-01-01T00:00:00.000Z');
@@ -193,6 +201,12 @@ describe('revenueSummary over a simulated Stripe stream', () => {
         'trialingSubscriptions',
         'failedPayments',
         'cash',
+        'choices',
+        'choiceNotes',
+        'fxEffect',
+        'usageRevenue',
+        'byCurrency',
+        'exchangeRates',
       ].sort(),
     );
     // asOf caps the range: as of March 15 the figures equal a range ending March 15.

@@ -41,6 +41,7 @@ export const httpStatusFor: Record<LedgerErrorCode, number> = {
   database_unavailable: 503,
   queue_unavailable: 503,
   handler_failed: 500,
+  missing_fx_rate: 422,
 };
 
 export function errorResponse(error: LedgerError): Response {

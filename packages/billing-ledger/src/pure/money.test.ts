@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { monthlyFactor, normaliseToMonthly, roundHalfUp } from './money.ts';
+import {
+  conversionFactor,
+  convertMinor,
+  minorUnitExponent,
+  monthlyFactor,
+  normaliseToMonthly,
+  parseDecimal,
+  roundHalfUp,
+} from './money.ts';
 
 describe('monthlyFactor', () => {
   it('matches the METRICS.md table', () => {
@@ -58,6 +66,60 @@ describe('normaliseToMonthly', () => {
         (amount, pcts) => {
           const m = normaliseToMonthly(amount, pcts, monthlyFactor('month', 1));
           expect(m >= 0n && m <= amount).toBe(true);
+        },
+      ),
+    );
+  });
+});
+
+describe('currency conversion in minor units', () => {
+  it('knows the minor unit of zero- and three-decimal currencies', () => {
+    expect(minorUnitExponent('usd')).toBe(2);
+    expect(minorUnitExponent('JPY')).toBe(0);
+    expect(minorUnitExponent('krw')).toBe(0);
+    expect(minorUnitExponent('kwd')).toBe(3);
+    expect(minorUnitExponent('isk')).toBe(2); // sent to Stripe as two-decimal amounts
+  });
+  it('parses decimal rates exactly', () => {
+    expect(parseDecimal('1.0845000000')).toEqual({ num: 2169n, den: 2000n });
+    expect(parseDecimal('150')).toEqual({ num: 150n, den: 1n });
+    expect(parseDecimal('0')).toBeNull();
+    expect(parseDecimal('-1.2')).toBeNull();
+    expect(parseDecimal('1e3')).toBeNull();
+  });
+  it('scales by the minor units of both currencies', () => {
+    const r = (x: string) => parseDecimal(x)!;
+    // 1 USD = 150 JPY: 10.00 USD -> 1500 yen.
+    expect(convertMinor(1000n, r('150'), 'usd', 'jpy')).toBe(1500n);
+    // 1 JPY = 0.0067 USD: 1500 yen -> 10.05 USD.
+    expect(convertMinor(1500n, r('0.0067'), 'jpy', 'usd')).toBe(1005n);
+    // 1 EUR = 1.0845 USD: 19.99 EUR -> 21.679155 -> 21.68 USD.
+    expect(convertMinor(1999n, r('1.0845'), 'eur', 'usd')).toBe(2168n);
+    // 1 KWD = 3.25 USD: 1.000 KWD (1000 fils) -> 3.25 USD.
+    expect(convertMinor(1000n, r('3.25'), 'kwd', 'usd')).toBe(325n);
+    // Halves round up: 1 cent at 0.5 -> 0.5 cent -> 1.
+    expect(convertMinor(1n, r('0.5'), 'eur', 'usd')).toBe(1n);
+    expect(convertMinor(1234n, r('9.99'), 'usd', 'usd')).toBe(1234n);
+    expect(conversionFactor(r('150'), 'usd', 'jpy')).toEqual({ num: 3n, den: 2n });
+  });
+  it('is within half a minor unit of the exact value', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.integer({ min: 1, max: 10 ** 9 }),
+        fc.constantFrom('usd', 'jpy', 'kwd'),
+        fc.constantFrom('eur', 'krw', 'bhd'),
+        (amount, micro, from, to) => {
+          const rate = { num: BigInt(micro), den: 1_000_000n };
+          const got = convertMinor(amount, rate, from, to);
+          const k = minorUnitExponent(to) - minorUnitExponent(from);
+          // |got - exact| <= 1/2  <=>  |2 got den 10^-k - 2 amount num| <= den 10^-k (scaled to integers)
+          const scaleNum = k >= 0 ? 10n ** BigInt(k) : 1n;
+          const scaleDen = k >= 0 ? 1n : 10n ** BigInt(-k);
+          const exactNum = amount * rate.num * scaleNum;
+          const exactDen = rate.den * scaleDen;
+          const diff = 2n * got * exactDen - 2n * exactNum;
+          expect(diff <= exactDen && diff >= -exactDen).toBe(true);
         },
       ),
     );

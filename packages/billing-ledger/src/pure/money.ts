@@ -55,3 +55,72 @@ export function normaliseToMonthly(periodAmount: bigint, percentOffs: number[], 
   }
   return roundHalfUp(num, den);
 }
+
+/**
+ * Exponent of a currency's minor unit as Stripe's API counts amounts: 0 for zero-decimal
+ * currencies (JPY: amounts are whole yen), 3 for three-decimal currencies (KWD: fils), 2 for the
+ * rest. ISK, HUF and TWD are sent to Stripe as two-decimal amounts, so they stay at 2 here.
+ */
+const zeroDecimal = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
+const threeDecimal = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+export function minorUnitExponent(currency: string): number {
+  const c = currency.toLowerCase();
+  return zeroDecimal.has(c) ? 0 : threeDecimal.has(c) ? 3 : 2;
+}
+
+/** An exchange rate written as a plain decimal ("1.0845", "0.0067") as an exact ratio; null if not a positive decimal. */
+export function parseDecimal(text: string): Ratio | null {
+  const m = /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(text);
+  if (!m) return null;
+  const frac = m[2] ?? '';
+  const num = BigInt(`${m[1]}${frac}`);
+  if (num === 0n) return null;
+  const den = 10n ** BigInt(frac.length);
+  const g = gcd(num, den);
+  return { num: num / g, den: den / g };
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x === 0n ? 1n : x;
+}
+
+/**
+ * Factor that turns minor units of `from` into minor units of `to` for a rate given per major
+ * unit (1 `from` = rate `to`): rate x 10^(exp(to) - exp(from)). 1 USD = 150 JPY turns 1000 cents
+ * into 1500 yen; 1 JPY = 0.0067 USD turns 1500 yen into 1005 cents.
+ */
+export function conversionFactor(rate: Ratio, from: string, to: string): Ratio {
+  const k = minorUnitExponent(to) - minorUnitExponent(from);
+  const num = k >= 0 ? rate.num * 10n ** BigInt(k) : rate.num;
+  const den = k >= 0 ? rate.den : rate.den * 10n ** BigInt(-k);
+  const g = gcd(num, den);
+  return { num: num / g, den: den / g };
+}
+
+/** Converts minor units of `from` into minor units of `to` at `rate`, rounded half-up once. */
+export function convertMinor(amount: bigint, rate: Ratio, from: string, to: string): bigint {
+  if (from.toLowerCase() === to.toLowerCase()) return amount;
+  const f = conversionFactor(rate, from, to);
+  return roundHalfUp(amount * f.num, f.den);
+}
