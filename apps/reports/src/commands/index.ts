@@ -5,6 +5,7 @@ import { cohortsCommand } from './cohorts.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
+import { fxCommand } from './fx.ts';
 import { growthCommand } from './growth.ts';
 import { insightsCommand } from './insights.ts';
 import { kpisCommand } from './kpis.ts';
@@ -32,6 +33,7 @@ export const commands: CommandModule[] = [
   lifecycleCommand,
   kpisCommand,
   revenueCommand,
+  fxCommand,
   webhooksCommand,
   workerCommand,
 ];

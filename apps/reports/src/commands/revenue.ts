@@ -1,4 +1,13 @@
-import { type RevenueSummary, revenueSummary } from '@org/billing-ledger';
+import {
+  type CancellationRecognition,
+  type CurrencyMode,
+  isLedgerError,
+  type MeteredUsage,
+  minorUnitExponent,
+  type RevenueSummary,
+  revenueSummary,
+} from '@org/billing-ledger';
+import { Option } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
@@ -16,10 +25,12 @@ export function parseInstant(value: string, flag: string): Date {
   return d;
 }
 
-export const money = (minor: number | null, currency: string) =>
-  minor === null
-    ? 'n/a'
-    : `${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency.toUpperCase()}`;
+/** Minor units as a decimal amount with the currency's own number of decimals (JPY: none). */
+export const money = (minor: number | null, currency: string) => {
+  if (minor === null) return 'n/a';
+  const decimals = minorUnitExponent(currency);
+  return `${(minor / 10 ** decimals).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })} ${currency.toUpperCase()}`;
+};
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
 export function formatRevenue(s: RevenueSummary): string {
@@ -35,6 +46,9 @@ export function formatRevenue(s: RevenueSummary): string {
     ['Contraction', m(-s.movements.contraction), ''],
     ['Churn', m(-s.movements.churn), `${s.churnedCustomers} customers`],
     ['Net new MRR', m(s.movements.net), ''],
+    ...(s.choices.currencies === 'convert'
+      ? [['FX effect', m(s.fxEffect), 'standing MRR revalued by rate changes (not a movement)']]
+      : []),
     ['Customer churn rate', pct(s.customerChurnRate), ''],
     ['Gross MRR churn', pct(s.grossMrrChurnRate), ''],
     ['Net MRR churn', pct(s.netMrrChurnRate), ''],
@@ -46,8 +60,45 @@ export function formatRevenue(s: RevenueSummary): string {
     ['Cash collected', m(s.cash.collected), `${s.cash.payments} payments`],
     ['Refunds', m(-s.cash.refunds), `${s.cash.refundCount} refunds`],
     ['Net cash', m(s.cash.net), ''],
+    ['Usage revenue', m(s.usageRevenue.amount), `${s.usageRevenue.lines} paid metered lines`],
   ];
-  return `${colour.bold('Revenue')} ${s.from.slice(0, 10)} .. ${s.to.slice(0, 10)} (MRR as of ${s.asOf})\n\n${table(rows)}`;
+  const parts = [
+    `${colour.bold('Revenue')} ${s.from.slice(0, 10)} .. ${s.to.slice(0, 10)} (MRR as of ${s.asOf}, ${s.currency.toUpperCase()})`,
+    '',
+    table(rows),
+  ];
+  if (s.byCurrency.length > 1 || (s.byCurrency[0] && s.byCurrency[0].currency !== s.currency)) {
+    parts.push(
+      '',
+      colour.bold('By currency (unconverted; MRR = start + net in each)'),
+      table(
+        s.byCurrency.map((c) => [
+          c.currency.toUpperCase(),
+          money(c.mrrStart, c.currency),
+          money(c.movements.net, c.currency),
+          money(c.mrr, c.currency),
+        ]),
+        ['currency', 'MRR at start', 'net movements', 'MRR at end'],
+      ),
+    );
+  }
+  if (s.exchangeRates.length) {
+    parts.push(
+      '',
+      colour.bold('Exchange rates used (fx_rates)'),
+      table(
+        s.exchangeRates.map((r) => [
+          `${r.base.toUpperCase()}->${r.quote.toUpperCase()}`,
+          r.inverse ? `1 / ${r.rate} (${r.quote.toUpperCase()}->${r.base.toUpperCase()})` : r.rate,
+          r.rateDate,
+          `${r.from} .. ${r.until}`,
+        ]),
+        ['pair', 'rate', 'rate date', 'applied'],
+      ),
+    );
+  }
+  parts.push('', colour.bold('Choices'), ...s.choiceNotes.map((n) => `  - ${n}`));
+  return parts.join('\n');
 }
 
 export const revenueCommand: CommandModule = {
@@ -59,25 +110,70 @@ export const revenueCommand: CommandModule = {
       )
       .requiredOption('--from <date>', 'start of the period (inclusive), YYYY-MM-DD or ISO timestamp, UTC')
       .requiredOption('--to <date>', 'end of the period (exclusive)')
-      .option('--currency <code>', 'ISO currency, lower case (default REPORTING_CURRENCY)')
+      .option(
+        '--currency <code>',
+        'report currency, ISO code (default REPORTING_CURRENCY); other currencies are converted with fx_rates',
+      )
+      .addOption(
+        new Option('--currencies <mode>', 'convert every currency, or only the amounts billed in --currency')
+          .choices(['convert', 'only'])
+          .default('convert'),
+      )
+      .addOption(
+        new Option('--cancellation <when>', 'when a cancellation takes MRR away')
+          .choices(['period-end', 'request'])
+          .default('period-end'),
+      )
+      .addOption(
+        new Option('--metered <mode>', "metered prices: not MRR, or the last closed period's usage")
+          .choices(['exclude', 'last-period'])
+          .default('exclude'),
+      )
       .option('--as-of <date>', 'compute as of this instant (caps --to)')
       .addOption(jsonOption())
       .action(
-        action(async (ctx, flags: { from: string; to: string; currency?: string; asOf?: string }) => {
-          const from = parseInstant(flags.from, '--from');
-          const to = parseInstant(flags.to, '--to');
-          if (to <= from) throw new CliError('--to must be after --from', ExitCode.usage);
-          const currency = (flags.currency ?? ctx.env.REPORTING_CURRENCY).toLowerCase();
-          if (!/^[a-z]{3}$/.test(currency))
-            throw new CliError(
-              `--currency must be a 3-letter ISO code, not "${flags.currency}"`,
-              ExitCode.usage,
-            );
-          const asOf = flags.asOf ? parseInstant(flags.asOf, '--as-of') : undefined;
-          const db = await ctx.database();
-          const summary = await revenueSummary(db.pool, { from, to, currency, ...(asOf ? { asOf } : {}) });
-          ctx.out.result(summary, () => formatRevenue(summary));
-        }),
+        action(
+          async (
+            ctx,
+            flags: {
+              from: string;
+              to: string;
+              currency?: string;
+              asOf?: string;
+              currencies: CurrencyMode;
+              cancellation: 'period-end' | 'request';
+              metered: 'exclude' | 'last-period';
+            },
+          ) => {
+            const from = parseInstant(flags.from, '--from');
+            const to = parseInstant(flags.to, '--to');
+            if (to <= from) throw new CliError('--to must be after --from', ExitCode.usage);
+            const currency = (flags.currency ?? ctx.env.REPORTING_CURRENCY).toLowerCase();
+            if (!/^[a-z]{3}$/.test(currency))
+              throw new CliError(
+                `--currency must be a 3-letter ISO code, not "${flags.currency}"`,
+                ExitCode.usage,
+              );
+            const asOf = flags.asOf ? parseInstant(flags.asOf, '--as-of') : undefined;
+            const db = await ctx.database();
+            const summary = await revenueSummary(db.pool, {
+              from,
+              to,
+              currency,
+              ...(asOf ? { asOf } : {}),
+              currencies: flags.currencies,
+              cancellation: (flags.cancellation === 'request'
+                ? 'request'
+                : 'period_end') as CancellationRecognition,
+              meteredUsage: (flags.metered === 'last-period' ? 'last_period' : 'exclude') as MeteredUsage,
+            }).catch((error: unknown) => {
+              if (isLedgerError(error) && error.code === 'missing_fx_rate')
+                throw new CliError(error.message, ExitCode.dataError);
+              throw error;
+            });
+            ctx.out.result(summary, () => formatRevenue(summary));
+          },
+        ),
       );
   },
 };
