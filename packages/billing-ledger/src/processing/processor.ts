@@ -1,9 +1,39 @@
 import type pg from 'pg';
+import { ok, type Result } from '../errors.ts';
 import { completeJobsSql, DEFAULT_QUEUE_SCHEMA } from '../queue.ts';
 import { applyStripeObjects, prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
 import { type EventRegistry, mirrorObject } from './registry.ts';
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The envelope of an inbox payload. Payloads were parsed with `parseEvent` on receipt; this
+ * checks the same rules again without zod's copy of `data.object` (the hot path of processing),
+ * and leaves anything it does not accept to `parseEvent`, so errors read the same.
+ */
+export function inboxEnvelope(payload: unknown): Result<StripeEventEnvelope> {
+  if (isRecord(payload)) {
+    const { id, object, type, created, api_version: version, livemode, data } = payload;
+    if (
+      typeof id === 'string' &&
+      id.startsWith('evt_') &&
+      object === 'event' &&
+      typeof type === 'string' &&
+      type.length > 0 &&
+      Number.isSafeInteger(created) &&
+      (version === undefined || version === null || typeof version === 'string') &&
+      (livemode === undefined || typeof livemode === 'boolean') &&
+      isRecord(data) &&
+      isRecord(data.object) &&
+      (data.previous_attributes === undefined || isRecord(data.previous_attributes))
+    )
+      return ok(payload as StripeEventEnvelope);
+  }
+  return parseEvent(payload);
+}
 
 const applyOptionsFor = (event: StripeEventEnvelope) => ({
   observedAt: new Date(event.created * 1000),
@@ -70,7 +100,7 @@ export async function processEvent(
       await client.query('commit');
       return { status: 'already_done' };
     }
-    const parsed = parseEvent(row.payload);
+    const parsed = inboxEnvelope(row.payload);
     if (!parsed.ok) throw parsed.error;
     const event = parsed.value;
     const handlers = options.registry.handlersFor(event.type);
@@ -113,10 +143,12 @@ export async function processEvent(
 }
 
 /**
- * The fast path: several events in one transaction. Inbox rows are locked up front, events are
- * applied in object-id order (so concurrent batches take row locks in one global order), and all
- * are marked in one statement. Returns null when anything fails (the whole batch rolls back); the
- * caller then processes the events one by one with `processEvent` to isolate the failure.
+ * The fast path: several events in one transaction. One statement locks the batch's inbox rows
+ * that are not done yet (in id order), marks them processed and returns their payloads; events
+ * are applied in object-id order (so concurrent batches take row locks in one global order);
+ * events without handlers are then marked ignored. Returns null when anything fails (the whole
+ * batch rolls back, marks included); the caller then processes the events one by one with
+ * `processEvent` to isolate the failure.
  */
 export async function processBatch(
   pool: pg.Pool,
@@ -124,25 +156,40 @@ export async function processBatch(
   options: BatchOptions,
 ): Promise<Map<string, ProcessOutcome> | null> {
   if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
+  const ids = [...new Set(eventIds)].sort();
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
-    const { rows } = await prepared<{ id: string; status: string; payload: unknown }>(
-      client,
-      'select id, status, payload from public.stripe_events where id = any($1) order by id for update',
-      [eventIds],
-    );
+    const mark = `update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
+       where id = any($1) and status not in ('processed', 'ignored')
+       returning id, payload`;
+    // The worker's jobs complete in the same statement (and commit or roll back with the batch).
+    const jobs = options.completeJobs;
+    const { rows } = jobs?.ids.length
+      ? await prepared<{ id: string; payload: unknown }>(
+          client,
+          `with done as (${completeJobsSql(jobs.schema ?? DEFAULT_QUEUE_SCHEMA, { name: '$2', ids: '$3' })}) ${mark}`,
+          [ids, jobs.queue, jobs.ids],
+        )
+      : await prepared<{ id: string; payload: unknown }>(client, mark, [ids]);
     const outcomes = new Map<string, ProcessOutcome>();
-    for (const id of eventIds) if (!rows.some((r) => r.id === id)) outcomes.set(id, { status: 'missing' });
+    if (rows.length < ids.length) {
+      // Not marked: done already (a duplicate job, a replay) or not in the inbox at all.
+      const marked = new Set(rows.map((r) => r.id));
+      const rest = ids.filter((id) => !marked.has(id));
+      const present = await prepared<{ id: string }>(
+        client,
+        'select id from public.stripe_events where id = any($1)',
+        [rest],
+      );
+      const found = new Set(present.rows.map((r) => r.id));
+      for (const id of rest) outcomes.set(id, { status: found.has(id) ? 'already_done' : 'missing' });
+    }
     const work: { id: string; event: StripeEventEnvelope; key: string }[] = [];
     const ignored: string[] = [];
     for (const r of rows) {
-      if (r.status === 'processed' || r.status === 'ignored') {
-        outcomes.set(r.id, { status: 'already_done' });
-        continue;
-      }
-      const parsed = parseEvent(r.payload);
+      const parsed = inboxEnvelope(r.payload);
       if (!parsed.ok) throw parsed.error;
       if (options.registry.handlersFor(parsed.value.type).length === 0) {
         ignored.push(r.id);
@@ -173,18 +220,10 @@ export async function processBatch(
       for (const handler of options.registry.handlersFor(w.event.type)) await handler(ctx);
       outcomes.set(w.id, { status: 'processed' });
     }
-    const processed = work.map((w) => w.id);
-    const mark = `update public.stripe_events set status = case when id = any($2) then 'ignored' else 'processed' end,
-         attempts = attempts + 1, last_error = null, processed_at = now()
-       where id = any($1)`;
-    const jobs = options.completeJobs;
-    if (jobs?.ids.length)
-      await prepared(
-        client,
-        `with marked as (${mark}) ${completeJobsSql(jobs.schema ?? DEFAULT_QUEUE_SCHEMA, { name: '$3', ids: '$4' })}`,
-        [[...processed, ...ignored], ignored, jobs.queue, jobs.ids],
-      );
-    else await prepared(client, mark, [[...processed, ...ignored], ignored]);
+    if (ignored.length)
+      await prepared(client, `update public.stripe_events set status = 'ignored' where id = any($1)`, [
+        ignored,
+      ]);
     await client.query('commit');
     return outcomes;
   } catch (error) {
