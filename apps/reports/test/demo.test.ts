@@ -50,6 +50,8 @@ describe('org-reports demo', () => {
     expect(first.json.product.inserted).toBe(first.json.product.tracked);
     expect(first.json.revenue.mrr).toBeGreaterThan(0);
     expect(first.md).toContain('MRR');
+    // Stripe customers carry the product user id, so lifecycle sees who pays and who churned.
+    expect(first.json.lifecycle.userStages.paying).toBeGreaterThan(0);
 
     const second = await demoRun('7');
     expect(second.md).toBe(first.md);
@@ -57,7 +59,7 @@ describe('org-reports demo', () => {
 
     const other = await demoRun('8');
     expect(other.json.revenue).not.toEqual(first.json.revenue);
-  });
+  }, 180_000);
 
   it('rejects a bad flag value with exit 64 and writes nothing', async () => {
     const r = await runCli(['demo', '--customers', 'many', '--no-dashboard'], {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { refreshCohorts } from '@org/cohorts';
 import { findRepoRoot, migrate } from '@org/db';
 import { formatMoney, generateGrowthReport, renderGrowthReport } from '@org/insights';
-import { runLifecycle } from '@org/lifecycle';
+import { runLifecycle, stages } from '@org/lifecycle';
 import { Option } from 'commander';
 import type { CommandContext } from '../context.ts';
 import { startDashboard } from '../dashboard.ts';
@@ -158,7 +158,15 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
     product,
     revenue: stripe.summary,
     cohorts: { changed: cohorts.changed, unchanged: cohorts.unchanged },
-    lifecycle: { transitions: lifecycle.transitions.length },
+    lifecycle: {
+      transitions: lifecycle.transitions.length,
+      userStages: Object.fromEntries(
+        stages.map((stage) => [
+          stage,
+          lifecycle.transitions.filter((t) => t.subjectType === 'user' && t.to === stage).length,
+        ]),
+      ),
+    },
     reports: written.files,
     dashboard: dashboard && { url: dashboard.url, password: dashboard.password, pid: dashboard.pid },
     seconds: Math.round((performance.now() - started) / 100) / 10,

@@ -37,6 +37,11 @@ export interface DemoUser {
   engagement?: number;
 }
 
+/** The product account of a demo customer: its company. */
+export function demoAccountId(company: string): string {
+  return `acct_${company.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+}
+
 /**
  * The demo world's customers as product users: account = the customer's company, paid from the
  * first subscription's first paid instant (trial end or start), churned when the last subscription
@@ -50,7 +55,7 @@ export function demoUsersFromWorld(customers: readonly WorldCustomer[]): DemoUse
     const plan = first?.plans[0]?.product;
     return {
       userId: c.userId,
-      accountId: `acct_${c.company.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`,
+      accountId: demoAccountId(c.company),
       signedUpAt: c.signupAt,
       engagement: c.engagement,
       paidAt: first ? (first.trialEndsAt ?? first.startAt) : null,

@@ -20,6 +20,7 @@ import {
 } from '@org/billing-ledger/testing';
 import type { Pool } from '@org/db';
 import Stripe from 'stripe';
+import { demoAccountId } from './product-events.ts';
 import { buildWorld, type World } from './world.ts';
 
 /** The world's Stripe history as the events Stripe would send, in time order. */
@@ -32,6 +33,8 @@ export function worldStripeEvents(world: World, options: { apiVersion?: string }
       name: c.name,
       createdAt: Math.floor(c.signupAt.getTime() / 1000),
       subscriptions: c.sim,
+      // Links the Stripe customer to the product user and account, as a real app's checkout does.
+      metadata: { user_id: c.userId, account_id: demoAccountId(c.company) },
     }));
   return stripeEventsFromHistory(world.catalog, customers, {
     until: Math.floor(world.end.getTime() / 1000),

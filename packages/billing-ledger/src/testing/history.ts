@@ -78,6 +78,8 @@ export interface SimCustomer {
   createdAt: number;
   subscriptions: SimSubscription[];
   discounts?: SimCustomerDiscount[] | undefined;
+  /** Stripe customer metadata, e.g. the product's `user_id` / `account_id` that link it to usage. */
+  metadata?: Record<string, string> | undefined;
 }
 
 /** The span [start, end) of each customer discount (end: its repeating end, removal or replacement). */
@@ -155,7 +157,11 @@ export function stripeEventsFromHistory(
   for (const p of catalog.prices) emit('price.created', catalogAt, priceObject(p, catalogAt));
 
   for (const c of customers) {
-    emit('customer.created', c.createdAt, customerObject(c.id, c.email, c.name, c.createdAt));
+    emit(
+      'customer.created',
+      c.createdAt,
+      customerObject(c.id, c.email, c.name, c.createdAt, c.metadata ?? {}),
+    );
     for (const { d } of customerDiscountSpans(c)) {
       const object = customerDiscountObject({
         id: d.id,
