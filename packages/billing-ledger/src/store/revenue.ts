@@ -326,6 +326,8 @@ function movesSql(p: Plan, perCurrency: boolean): string {
       coalesce(sum(i.mrr) filter (where i.valid_from < b.b_start and (i.valid_to is null or i.valid_to >= b.b_start)), 0) as prev,
       coalesce(sum(i.mrr) filter (where i.valid_from < b.b_end and (i.valid_to is null or i.valid_to >= b.b_end)), 0) as now
     from buckets b join iv i on i.customer_id = b.customer_id${perCurrency ? ' and i.currency = b.currency' : ''}
+      -- Only intervals in effect at either end of the bucket: a currency needs no rate on a day it has no MRR.
+      and i.valid_from < b.b_end and (i.valid_to is null or i.valid_to >= b.b_start)
     group by ${partB}, b.b_start, b.b_end, i.currency
   ),
   eod as (
