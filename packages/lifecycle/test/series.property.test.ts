@@ -71,7 +71,8 @@ describe('lifecycleSeries', () => {
         fc.array(fc.integer({ min: 0, max: 90 }), { minLength: 6, maxLength: 6 }),
         fc.constantFrom<'day' | 'week' | 'month'>('day', 'week', 'month'),
         fc.integer({ min: 0, max: 60 }),
-        fc.integer({ min: 1, max: 40 }),
+        // Up to 100 days: daily ranges over 62 intervals run as several bit-mask queries.
+        fc.integer({ min: 1, max: 100 }),
         async (activity, createdDays, g, fromDay, length) => {
           const created = new Map(createdDays.map((d, i) => [i + 1, d]));
           const client = await db.pool.connect();

@@ -27,10 +27,37 @@ const source = (level: Level) =>
         created: `select account_id as s, min(coalesce(signed_up_at, first_seen_at)) as created_at from public.metrics_users where app = $1 and account_id is not null group by account_id`,
       };
 
+const DAY_MS = 86_400_000;
+/** Periods per query: bit 0 is the period before the first, bits 1..62 the periods (a bigint mask). */
+const CHUNK = 62;
+
+const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** Start (UTC day, ms) of the interval holding `t`: ISO weeks start on Monday. */
+function truncate(t: number, g: Interval): number {
+  const d = new Date(Math.floor(t / DAY_MS) * DAY_MS);
+  if (g === 'week') d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  if (g === 'month') d.setUTCDate(1);
+  return d.getTime();
+}
+
+function shiftPeriods(t: number, g: Interval, n: number): number {
+  const d = new Date(t);
+  if (g === 'month') d.setUTCMonth(d.getUTCMonth() + n);
+  else d.setUTCDate(d.getUTCDate() + n * (g === 'week' ? 7 : 1));
+  return d.getTime();
+}
+
 /**
  * PostHog lifecycle per interval of [from, to): new (created and active in the interval),
  * returning (active in this and the previous interval), resurrecting (active now, not in the
- * previous interval, created before), dormant (active in the previous interval, not now).
+ * previous interval, not new), dormant (active in the previous interval, not now).
+ *
+ * One hash aggregate over the daily rollup gives each subject a bit mask of the intervals it was
+ * active in (bit 0: the interval before the first); subjects are then grouped by (mask, interval
+ * of creation), which leaves a few hundred groups at most, and each interval's classes are counted
+ * from the bits over those groups. No sort and no window over the subjects' days. Ranges longer
+ * than 62 intervals run as several such queries.
  */
 export async function lifecycleSeries(
   pool: Pool,
@@ -40,54 +67,72 @@ export async function lifecycleSeries(
   if (!['day', 'week', 'month'].includes(g))
     throw new LifecycleError('invalid_query', `interval must be day, week or month, got ${g}`);
   const src = source(input.level ?? 'user');
-  const step = `interval '1 ${g}'`;
-  // Interval arithmetic on dates (integer days where the interval has a fixed length).
-  const periodOf = (day: string) => (g === 'day' ? day : `date_trunc('${g}', ${day}::timestamp)::date`);
-  const shift = (p: string, sign: '+' | '-') =>
-    g === 'day' ? `(${p} ${sign} 1)` : g === 'week' ? `(${p} ${sign} 7)` : `(${p} ${sign} ${step})::date`;
-  // One ordered pass over the rollup: lag()/lead() tell whether the subject was active in the
-  // interval before / after, so no self-join; one hash aggregate with two grouping sets gives the
-  // per-interval classes (by interval) and the dormant counts (by the interval after).
+  const lastInstant = input.to.getTime() - 1;
+  const first = truncate(input.from.getTime(), g);
+  const lastPeriod = truncate(lastInstant, g);
+  if (!(first <= lastPeriod)) return [];
+  const lastDay = Math.floor(lastInstant / DAY_MS) * DAY_MS;
+  const chunks: { base: number; n: number; lastDay: number }[] = [];
+  for (let p = first; p <= lastPeriod; p = shiftPeriods(p, g, CHUNK)) {
+    let n = 0;
+    while (n < CHUNK && shiftPeriods(p, g, n) <= lastPeriod) n++;
+    chunks.push({
+      base: shiftPeriods(p, g, -1),
+      n,
+      lastDay: Math.min(lastDay, shiftPeriods(p, g, n) - DAY_MS),
+    });
+  }
+  const parts = await Promise.all(chunks.map((c) => seriesChunk(pool, g, src, input.app, c)));
+  return parts.flat();
+}
+
+async function seriesChunk(
+  pool: Pool,
+  g: Interval,
+  src: ReturnType<typeof source>,
+  app: string,
+  chunk: { base: number; n: number; lastDay: number },
+): Promise<LifecyclePoint[]> {
+  // Interval index of a date relative to the base interval ($2, its first day).
+  const index = (d: string) =>
+    g === 'day'
+      ? `(${d} - $2::date)`
+      : g === 'week'
+        ? `((date_trunc('week', ${d}::timestamp)::date - $2::date) / 7)`
+        : `((extract(year from ${d})::int * 12 + extract(month from ${d})::int) - (extract(year from $2::date)::int * 12 + extract(month from $2::date)::int))`;
+  const label =
+    g === 'day'
+      ? `$2::date + k`
+      : g === 'week'
+        ? `$2::date + 7 * k`
+        : `($2::date + make_interval(months => k))::date`;
   const { rows } = await pool.query<LifecyclePoint>(
-    `with periods as (
-       select p::date as p from generate_series(date_trunc('${g}', $2::timestamptz at time zone 'UTC'),
-                                                ($3::timestamptz - interval '1 millisecond') at time zone 'UTC', ${step}) as p
+    `with masks as (
+       select ${src.subject} as s, bit_or(1::bigint << ${index('day')}) as m
+       from ${src.rollup}
+       where app = $1 and day >= $2::date and day <= $3::date
+       group by 1
      ),
-     -- The rollup's primary key (app, subject, day) gives each subject's days in order; the interval
-     -- of a day is monotonic in the day, so the first day of each (subject, interval) is where lag()
-     -- changes, and lag()/lead() over those rows are the previous / next active interval.
-     seq as (
-       select s, p, prev_p, lead(p) over (partition by s order by day) as next_p from (
-         select s, day, p, lag(p) over (partition by s order by day) as prev_p from (
-           select ${src.subject} as s, day, ${periodOf('day')} as p from ${src.rollup}
-           where app = $1 and day >= (date_trunc('${g}', $2::timestamptz at time zone 'UTC') - ${step})::date
-             and day < ($3::timestamptz at time zone 'UTC')::date + 1
-             and day <= (($3::timestamptz - interval '1 millisecond') at time zone 'UTC')::date
-         ) d
-       ) r where prev_p is distinct from p
+     groups as (
+       select masks.m, ${index(`(c.created_at at time zone 'UTC')::date`)} as c, count(*) as n
+       from masks left join (${src.created}) c on c.s = masks.s
+       group by 1, 2
      ),
-     created as (select s, date_trunc('${g}', created_at at time zone 'UTC')::date as p from (${src.created}) c),
-     flags as (
-       select q.p, c.p = q.p as is_new, q.prev_p = ${shift('q.p', '-')} as had_prev,
-              case when q.next_p is distinct from ${shift('q.p', '+')} then ${shift('q.p', '+')} end as gone_p
-       from seq q left join created c on c.s = q.s
-     ),
-     agg as (
-       select grouping(gone_p) = 0 as by_gone, coalesce(p, gone_p) as p,
-              count(*) filter (where is_new)::int as new,
-              count(*) filter (where is_new is not true and had_prev)::int as returning,
-              count(*) filter (where is_new is not true and had_prev is not true)::int as resurrecting,
-              count(*)::int as n
-       from flags group by grouping sets ((p), (gone_p))
+     counts as (
+       select k,
+              sum(n) filter (where (m >> k) & 1 = 1 and c = k) as new,
+              sum(n) filter (where (m >> k) & 1 = 1 and c is distinct from k and (m >> (k - 1)) & 1 = 1) as "returning",
+              sum(n) filter (where (m >> k) & 1 = 1 and c is distinct from k and (m >> (k - 1)) & 1 = 0) as resurrecting,
+              sum(n) filter (where (m >> k) & 1 = 0 and (m >> (k - 1)) & 1 = 1) as dormant
+       from groups cross join generate_series(1, $4::int) as k
+       group by k
      )
-     select to_char(periods.p, 'YYYY-MM-DD') as period,
-            coalesce(cur.new, 0) as new, coalesce(cur.returning, 0) as returning,
-            coalesce(cur.resurrecting, 0) as resurrecting, coalesce(gone.n, 0) as dormant
-     from periods
-     left join agg cur on cur.p = periods.p and not cur.by_gone
-     left join agg gone on gone.p = periods.p and gone.by_gone
-     order by periods.p`,
-    [input.app, input.from, input.to],
+     select to_char(${label}, 'YYYY-MM-DD') as period,
+            coalesce(new, 0)::int as new, coalesce("returning", 0)::int as "returning",
+            coalesce(resurrecting, 0)::int as resurrecting, coalesce(dormant, 0)::int as dormant
+     from generate_series(1, $4::int) as k left join counts using (k)
+     order by k`,
+    [app, isoDay(chunk.base), isoDay(chunk.lastDay), chunk.n],
   );
   return rows;
 }
