@@ -40,10 +40,19 @@ export async function generateGrowthReport(
 ): Promise<GrowthReport> {
   const { current, previous } = periodsEndingAt(options.asOf, options.days);
   const thresholds = parseThresholds({ ...options.thresholds, mrrGoal: options.mrrGoal });
-  options.onProgress?.('current period');
-  const now = await collectSnapshot(pool, current, { ...options.collect, includeInbox: true });
-  options.onProgress?.('previous period');
-  const before = await collectSnapshot(pool, previous, { ...options.collect, includeInbox: false });
+  // The two periods are independent: collected at the same time.
+  const step =
+    <T>(name: string) =>
+    (r: T) => {
+      options.onProgress?.(name);
+      return r;
+    };
+  const [now, before] = await Promise.all([
+    collectSnapshot(pool, current, { ...options.collect, includeInbox: true }).then(step('current period')),
+    collectSnapshot(pool, previous, { ...options.collect, includeInbox: false }).then(
+      step('previous period'),
+    ),
+  ]);
   const outcome = evaluateRules(now.snapshot, before.snapshot, thresholds);
   options.onProgress?.('narrative');
   const narrative = await writeNarrative(

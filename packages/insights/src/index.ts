@@ -11,7 +11,9 @@ export {
 export {
   type CollectOptions,
   type CollectResult,
+  type CollectSection,
   collectedMetricChoices,
+  collectSections,
   collectSnapshot,
   defaultFunnel,
   notYetQueryable,

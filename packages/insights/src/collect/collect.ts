@@ -2,7 +2,6 @@ import { inboxStats, mrrSeries, revenueSummary } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
 import {
   activationRate,
-  activeUsers,
   activeUsersSeries,
   coreActionSuccessRate,
   enrichmentCoreAction,
@@ -36,7 +35,23 @@ export interface CollectOptions {
   funnelWindowDays?: number | undefined;
   /** Read the webhook inbox (its state now, not at `period.end`): true for the current period only. */
   includeInbox?: boolean | undefined;
+  /**
+   * The groups to collect (default: all). A caller that shows a few figures (the dashboard's
+   * overview) skips the queries of the others; the figures it collects are the same.
+   */
+  sections?: readonly CollectSection[] | undefined;
 }
+
+/** Groups of a snapshot, each with its own queries; `series` are the MRR and DAU series. */
+export type CollectSection = 'revenue' | 'users' | 'engagement' | 'series' | 'product' | 'funnel';
+export const collectSections: readonly CollectSection[] = [
+  'revenue',
+  'users',
+  'engagement',
+  'series',
+  'product',
+  'funnel',
+];
 
 export interface CollectResult {
   snapshot: MetricsSnapshot;
@@ -90,49 +105,65 @@ export async function collectSnapshot(
     failed: enrichmentCoreAction.failed,
   };
 
-  const [active, stick, series, counts, activation, success, features, funnelSteps, inbox] =
+  const want = new Set(options.sections ?? collectSections);
+  const skip = Promise.resolve(undefined);
+  const revenueRange = { from: period.start, to: period.end, currency: options.currency, asOf: period.end };
+  // Every source at once (they are independent). DAU/WAU/MAU come with the stickiness figures
+  // (@org/metrics computes them there), so they are not queried twice.
+  const [stick, series, counts, activation, success, features, funnelSteps, inbox, revenue, mrrDaily] =
     await Promise.all([
-      optional('Engagement: DAU/WAU/MAU', unavailable, () =>
-        activeUsers(pool, { app: options.app, asOf: period.end }),
-      ),
-      optional('Engagement: stickiness', unavailable, () =>
-        stickiness(pool, { app: options.app, asOf: period.end }),
-      ),
-      optional('Engagement: DAU series', unavailable, () => activeUsersSeries(pool, scope)),
-      optional('Users: total and new', unavailable, () => userCounts(pool, scope)),
-      optional('Users: activation rate', unavailable, () =>
-        activationRate(pool, {
-          ...scope,
-          activation: { event: options.activationEvent ?? core.completed },
-          asOf: period.end,
-        }),
-      ),
-      optional('Product: core action success rate', unavailable, () =>
-        coreActionSuccessRate(pool, { ...scope, ...core }),
-      ),
-      optional('Product: feature usage', unavailable, () =>
-        featureUsage(pool, {
-          ...scope,
-          ...(options.featureCategory ? { category: options.featureCategory } : {}),
-        }),
-      ),
-      optional('Conversion funnel', unavailable, () =>
-        funnel(pool, {
-          ...scope,
-          steps: [steps.signup, steps.coreAction, steps.payment],
-          windowDays: options.funnelWindowDays ?? 14,
-          asOf: period.end,
-        }),
-      ),
+      want.has('engagement') || want.has('users')
+        ? optional('Engagement: DAU/WAU/MAU and stickiness', unavailable, () =>
+            stickiness(pool, { app: options.app, asOf: period.end }),
+          )
+        : skip,
+      want.has('engagement') && want.has('series')
+        ? optional('Engagement: DAU series', unavailable, () => activeUsersSeries(pool, scope))
+        : skip,
+      want.has('users') ? optional('Users: total and new', unavailable, () => userCounts(pool, scope)) : skip,
+      want.has('users')
+        ? optional('Users: activation rate', unavailable, () =>
+            activationRate(pool, {
+              ...scope,
+              activation: { event: options.activationEvent ?? core.completed },
+              asOf: period.end,
+            }),
+          )
+        : skip,
+      want.has('product')
+        ? optional('Product: core action success rate', unavailable, () =>
+            coreActionSuccessRate(pool, { ...scope, ...core }),
+          )
+        : skip,
+      want.has('product')
+        ? optional('Product: feature usage', unavailable, () =>
+            featureUsage(pool, {
+              ...scope,
+              ...(options.featureCategory ? { category: options.featureCategory } : {}),
+            }),
+          )
+        : skip,
+      want.has('funnel')
+        ? optional('Conversion funnel', unavailable, () =>
+            funnel(pool, {
+              ...scope,
+              steps: [steps.signup, steps.coreAction, steps.payment],
+              windowDays: options.funnelWindowDays ?? 14,
+              asOf: period.end,
+            }),
+          )
+        : skip,
       options.includeInbox
         ? optional('Ledger health: webhook inbox', unavailable, () => inboxStats(pool, { asOf: period.end }))
-        : undefined,
+        : skip,
+      want.has('revenue') ? optional('Revenue', unavailable, () => revenueSummary(pool, revenueRange)) : skip,
+      want.has('revenue') && want.has('series')
+        ? optional('Revenue: MRR by day', unavailable, () =>
+            mrrSeries(pool, { ...revenueRange, interval: 'day' }),
+          )
+        : skip,
     ]);
-  const revenueRange = { from: period.start, to: period.end, currency: options.currency, asOf: period.end };
-  const [revenue, mrrDaily] = await Promise.all([
-    optional('Revenue', unavailable, () => revenueSummary(pool, revenueRange)),
-    optional('Revenue: MRR by day', unavailable, () => mrrSeries(pool, { ...revenueRange, interval: 'day' })),
-  ]);
+  const active = want.has('engagement') || want.has('users') ? stick : undefined;
 
   // "Active users" of the period is the distinct-user count @org/metrics defines for that length.
   const periodActive = days === 7 ? active?.wau : days === 30 ? active?.mau : undefined;
@@ -178,14 +209,14 @@ export async function collectSnapshot(
         : {}),
     };
   }
-  if (counts || activation || periodActive !== undefined) {
+  if (want.has('users') && (counts || activation || periodActive !== undefined)) {
     snapshot.users = {
       ...(counts ? { total: counts.total, new: counts.new } : {}),
       ...(periodActive !== undefined ? { active: periodActive } : {}),
       ...(activation?.rate != null ? { activationRate: activation.rate } : {}),
     };
   }
-  if (active || stick || series) {
+  if (want.has('engagement') && (active || stick || series)) {
     snapshot.engagement = {
       ...(active ? { dau: active.dau, wau: active.wau, mau: active.mau } : {}),
       ...(stick?.dauOverMau != null ? { stickiness: stick.dauOverMau } : {}),
