@@ -25,6 +25,15 @@ export {
 } from './embedded.ts';
 export { DbError, type DbErrorCode, isDbError } from './errors.ts';
 export {
+  clearLoginFailures,
+  defaultLoginThrottleLimits,
+  type LoginSubject,
+  type LoginThrottleLimits,
+  type LoginThrottleState,
+  loginThrottleState,
+  recordLoginFailure,
+} from './login-throttle.ts';
+export {
   type AppliedMigration,
   type MigrateResult,
   type MigrationFile,
