@@ -3,8 +3,9 @@
  * N clients, each on its own connection, deduct random amounts (with some top-ups so the wallet
  * hovers around its debt limit), repeat idempotency keys at random, and run some operations inside
  * explicit transactions; an optional killer terminates backends mid-transaction
- * (pg_terminate_backend). A client whose connection dies reconnects and retries the same key, so
- * every key ends with exactly one answer, which is recorded for verification.
+ * (pg_terminate_backend). A client whose connection dies reconnects and retries the same key (or
+ * the same list), so every key ends with exactly one answer, which is recorded for verification.
+ * Optionally part of the deductions go as lists through `public.wallet_deduct_many`.
  */
 import pg from 'pg';
 
@@ -22,6 +23,12 @@ export interface StressOptions {
   retryShare?: number;
   maxDeduction?: number;
   maxCredit?: number;
+  /**
+   * Share of deductions sent as lists through `public.wallet_deduct_many` (default 0): such a
+   * list holds 2 to `maxList` consecutive deductions of the client, sometimes one key twice.
+   */
+  listShare?: number;
+  maxList?: number;
 }
 
 export interface Answer {
@@ -87,6 +94,8 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
   const retryShare = options.retryShare ?? 0.1;
   const maxDeduction = options.maxDeduction ?? 60;
   const maxCredit = options.maxCredit ?? 400;
+  const listShare = options.listShare ?? 0;
+  const maxList = Math.max(2, options.maxList ?? 8);
   const answers = new Map<string, Answer>();
   const replayMismatches: string[] = [];
   let operations = 0;
@@ -139,11 +148,95 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
     return (await client.query(sql, [options.walletId, amount, key])).rows[0];
   };
 
+  type Row = { status: string; transaction_id: string | null; balance: string; replayed: boolean };
+  const toAnswer = (key: string, kind: 'debit' | 'credit', amount: number, row: Row): Answer => ({
+    key,
+    kind,
+    amount,
+    status: row.status,
+    transactionId: row.transaction_id === null ? null : Number(row.transaction_id),
+    balance: Number(row.balance),
+  });
+  const sameAnswer = (a: Answer, b: Answer) =>
+    a.status === b.status && a.transactionId === b.transactionId && a.balance === b.balance;
+
+  // Retries a call on a new connection until it gets through (the keys make retries safe).
+  const persist = async <T>(
+    state: { client: pg.Client },
+    fn: (client: pg.Client) => Promise<T>,
+  ): Promise<T> => {
+    for (;;) {
+      try {
+        const value = await fn(state.client);
+        operations++;
+        return value;
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error;
+        await state.client.end().catch(() => {});
+        state.client = await connect(options.url);
+        reconnects++;
+      }
+    }
+  };
+
+  // A list of deductions in one call: some lists hold one key twice; some lists are sent twice.
+  const sendList = async (
+    state: { client: pg.Client },
+    items: { key: string; amount: number }[],
+    explicit: boolean,
+  ): Promise<Row[]> =>
+    persist(state, async (client) => {
+      const json = JSON.stringify(
+        items.map((x) => ({
+          wallet_id: options.walletId,
+          amount: x.amount,
+          idempotency_key: x.key,
+          reason: 'stress',
+        })),
+      );
+      const sql = 'select * from public.wallet_deduct_many($1::jsonb) order by item';
+      if (!explicit) return (await client.query<Row>(sql, [json])).rows;
+      await client.query('begin');
+      const r = await client.query<Row>(sql, [json]);
+      await client.query('commit');
+      return r.rows;
+    });
+
   const worker = async (index: number) => {
     const local = prng((options.seed ?? 1) * 1000 + index);
-    let client = await connect(options.url);
+    const state = { client: await connect(options.url) };
     try {
       for (let i = 0; i < options.perClient; i++) {
+        if (listShare > 0 && local() < listShare && i + 1 < options.perClient) {
+          const size = Math.min(2 + Math.floor(local() * (maxList - 1)), options.perClient - i);
+          const items = Array.from({ length: size }, (_, j) => ({
+            key: `c${index}-${i + j}`,
+            amount: 1 + Math.floor(local() * maxDeduction),
+          }));
+          // Sometimes the same key twice in one list: the second gets the first answer.
+          const repeatAt = local() < retryShare ? Math.floor(local() * size) : -1;
+          const sent = repeatAt >= 0 ? [...items, items[repeatAt]!] : items;
+          const explicit = local() < 0.25;
+          const sends = local() < retryShare ? 2 : 1;
+          retriedKeys += (repeatAt >= 0 ? 1 : 0) + (sends === 2 ? size : 0);
+          const first = new Map<string, Answer>();
+          for (let s = 0; s < sends; s++) {
+            const rows = await sendList(state, sent, explicit);
+            rows.forEach((row, j) => {
+              const x = sent[j]!;
+              const answer = toAnswer(x.key, 'debit', x.amount, row);
+              const earlier = first.get(x.key);
+              if (!earlier) first.set(x.key, answer);
+              else if (!sameAnswer(earlier, answer) || !row.replayed)
+                replayMismatches.push(
+                  `${x.key}: first ${JSON.stringify(earlier)}, again ${JSON.stringify(answer)}`,
+                );
+            });
+          }
+          for (const [key, answer] of first) answers.set(key, answer);
+          i += size - 1;
+          continue;
+        }
         const kind = local() < creditShare ? 'credit' : 'debit';
         const amount = 1 + Math.floor(local() * (kind === 'debit' ? maxDeduction : maxCredit));
         const key = `c${index}-${i}`;
@@ -152,42 +245,16 @@ export async function runWalletStress(options: StressOptions): Promise<StressRes
         if (sends === 2) retriedKeys++;
         let first: Answer | undefined;
         for (let s = 0; s < sends; s++) {
-          let row:
-            | { status: string; transaction_id: string | null; balance: string; replayed: boolean }
-            | undefined;
-          for (;;) {
-            try {
-              row = await call(client, kind, key, amount, explicit);
-              operations++;
-              break;
-            } catch (error) {
-              if (!isConnectionLoss(error)) throw error;
-              await client.end().catch(() => {});
-              client = await connect(options.url);
-              reconnects++;
-            }
-          }
-          const answer: Answer = {
-            key,
-            kind,
-            amount,
-            status: row!.status,
-            transactionId: row!.transaction_id === null ? null : Number(row!.transaction_id),
-            balance: Number(row!.balance),
-          };
+          const row: Row = await persist(state, (client) => call(client, kind, key, amount, explicit));
+          const answer = toAnswer(key, kind, amount, row);
           if (!first) first = answer;
-          else if (
-            first.status !== answer.status ||
-            first.transactionId !== answer.transactionId ||
-            first.balance !== answer.balance ||
-            !row!.replayed
-          )
+          else if (!sameAnswer(first, answer) || !row.replayed)
             replayMismatches.push(`${key}: first ${JSON.stringify(first)}, again ${JSON.stringify(answer)}`);
         }
         answers.set(key, first!);
       }
     } finally {
-      await client.end().catch(() => {});
+      await state.client.end().catch(() => {});
     }
   };
 

@@ -35,7 +35,16 @@ export {
   backfillStripe,
   type ResourceSummary,
 } from './backfill/stripe-backfill.ts';
-export { isLedgerError, LedgerError, type LedgerErrorCode, type Result } from './errors.ts';
+export {
+  isLedgerError,
+  LedgerError,
+  type LedgerErrorCode,
+  ledgerError,
+  ledgerErrorCodes,
+  type Result,
+  type WalletError,
+  type WalletErrorCode,
+} from './errors.ts';
 export {
   createStripeWebhookHandler,
   errorResponse,
@@ -196,15 +205,16 @@ export {
   walletMetadata,
 } from './wallets/recharge.ts';
 // Wallets, usage reconciliation, recovery, audit and backfill.
-export type { WalletError, WalletErrorCode } from './wallets/result.ts';
 export {
   type CreditInput,
   checkWalletIntegrity,
   configureWallet,
   credit,
+  DEDUCT_MANY_CHUNK,
   type DeductInput,
   type DeductionError,
   deduct,
+  deductMany,
   findWallet,
   getWallet,
   listWallets,

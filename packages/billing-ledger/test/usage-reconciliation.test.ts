@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerError } from '../src/errors.ts';
 import { dayRange, reconcileUsage, recordUsage } from '../src/usage/reconcile.ts';
 import { slackNotifier } from '../src/usage/slack.ts';
 import { httpUsageSource } from '../src/usage/source.ts';
@@ -123,9 +124,10 @@ describe('daily usage reconciliation', () => {
     provider.failNext(1);
     const source = httpUsageSource({ provider: 'acme', baseUrl: provider.url, apiKey: 'usage-key' });
     const run = await reconcileUsage(db.pool, source, { date: '2026-11-17' });
-    expect(run).toEqual({
-      ok: false,
-      error: { code: 'usage_source_error', message: 'acme usage API answered 503' },
+    expect(run.ok === false && run.error).toBeInstanceOf(LedgerError);
+    expect(run.ok === false && run.error).toMatchObject({
+      code: 'usage_source_error',
+      message: 'acme usage API answered 503',
     });
     const { rows } = await db.pool.query(
       `select status, error from public.usage_reconciliation_runs where range_start = '2026-11-17'`,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
+import { type LedgerError, ledgerError } from '../errors.ts';
 import { listPages, type StripeApi, type StripeCallError } from '../stripe-api/client.ts';
 import {
   type AuditRecord,
@@ -166,18 +167,20 @@ export async function runRevenueAudit(
   api: StripeApi,
   options: { month: string; asOf: Date },
 ): Promise<
-  | { ok: true; value: AuditReport }
-  | { ok: false; error: { code: 'invalid_input' | 'stripe_error'; message: string } }
+  { ok: true; value: AuditReport } | { ok: false; error: LedgerError<'invalid_input'> | StripeCallError }
 > {
   const range = monthRange(options.month);
   if (!range)
     return {
       ok: false,
-      error: { code: 'invalid_input', message: `month must be YYYY-MM, got "${options.month}"` },
+      error: ledgerError('invalid_input', `month must be YYYY-MM, got "${options.month}"`),
     };
   const stripe = await collectStripe(api, range);
   if (!stripe.ok)
-    return { ok: false, error: { code: 'stripe_error', message: `Stripe: ${stripe.error.message}` } };
+    return {
+      ok: false,
+      error: Object.assign(stripe.error, { message: `Stripe: ${stripe.error.message}` }),
+    };
   const ledger = await collectLedger(db, range);
   const findings = compareRecords(stripe.value, ledger);
   const counts = { HIGH: 0, MEDIUM: 0, LOW: 0 };

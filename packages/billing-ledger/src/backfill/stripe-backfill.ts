@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
+import { type LedgerError, ledgerError } from '../errors.ts';
 import { applyStripeObject } from '../store/apply.ts';
 import { parseStripeObject } from '../stripe/parse.ts';
 import type { Page, StripeApi, StripeCallError } from '../stripe-api/client.ts';
@@ -87,8 +88,8 @@ export interface BackfillOptions {
 }
 
 export type BackfillError =
-  | { code: 'invalid_input' | 'not_found'; message: string }
-  | { code: 'stripe_error'; message: string; runId: number | null; stripe: StripeCallError };
+  | LedgerError<'invalid_input' | 'not_found'>
+  | (LedgerError<'stripe_error'> & { runId: number | null; stripe: StripeCallError });
 
 export async function backfillStripe(
   pool: pg.Pool,
@@ -96,7 +97,7 @@ export async function backfillStripe(
   options: BackfillOptions,
 ): Promise<{ ok: true; value: BackfillSummary } | { ok: false; error: BackfillError }> {
   if (!Number.isInteger(options.days) || options.days <= 0)
-    return { ok: false, error: { code: 'invalid_input', message: '--days must be a positive integer' } };
+    return { ok: false, error: ledgerError('invalid_input', '--days must be a positive integer') };
   const dryRun = options.dryRun ?? false;
   const resources = options.resources ?? backfillResources;
   let runId: number | null = null;
@@ -182,12 +183,10 @@ export async function backfillStripe(
           );
         return {
           ok: false,
-          error: {
-            code: 'stripe_error',
-            message: `listing ${resource}: ${page.error.message}`,
+          error: ledgerError('stripe_error', `listing ${resource}: ${page.error.message}`, {
             runId,
             stripe: page.error,
-          },
+          }),
         };
       }
       // Back to wire JSON: the SDK turns decimal strings (unit_amount_decimal) into Decimal objects.

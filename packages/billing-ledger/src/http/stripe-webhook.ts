@@ -42,6 +42,12 @@ export const httpStatusFor: Record<LedgerErrorCode, number> = {
   queue_unavailable: 503,
   handler_failed: 500,
   missing_fx_rate: 422,
+  invalid_input: 400,
+  debt_limit_exceeded: 402,
+  idempotency_conflict: 409,
+  recharge_not_configured: 409,
+  stripe_error: 502,
+  usage_source_error: 502,
 };
 
 export function errorResponse(error: LedgerError): Response {

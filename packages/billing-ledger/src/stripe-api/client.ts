@@ -1,21 +1,20 @@
 import Stripe from 'stripe';
+import { type LedgerError, ledgerError } from '../errors.ts';
 
 /**
  * The Stripe REST adapter of the wallet, audit, recovery and backfill code: rate-limited calls
  * with backoff on 429 (honouring Retry-After) and on transient failures, and a paginated lister.
- * Stripe error types never leave this file: callers get `StripeCallError`.
+ * Stripe error types never leave this file: callers get `StripeCallError`, a `LedgerError`.
  */
 
-export interface StripeCallError {
-  code: 'stripe_error';
+export type StripeCallError = LedgerError<'stripe_error'> & {
   /** Stripe's error type and code when Stripe answered (card_error / card_declined ...). */
   type: string | null;
   stripeCode: string | null;
   status: number | null;
-  message: string;
   /** For a failed confirmation: the payment intent Stripe created (to retry it rather than create another). */
   paymentIntentId: string | null;
-}
+};
 
 export interface RateLimiter {
   /** Resolves when one more request may be sent. */
@@ -96,14 +95,12 @@ interface RawStripeError {
 
 export function toStripeCallError(e: unknown): StripeCallError {
   const x = e as RawStripeError;
-  return {
-    code: 'stripe_error',
+  return ledgerError('stripe_error', x?.message ?? String(e), {
     type: x?.raw?.type ?? (typeof x?.type === 'string' && !x.type.startsWith('Stripe') ? x.type : null),
     stripeCode: x?.code ?? x?.raw?.code ?? null,
     status: x?.statusCode ?? null,
-    message: x?.message ?? String(e),
     paymentIntentId: x?.payment_intent?.id ?? x?.raw?.payment_intent?.id ?? null,
-  };
+  });
 }
 
 export function createStripeApi(stripe: Stripe, options: StripeApiOptions = {}): StripeApi {
@@ -174,7 +171,7 @@ export async function listPages<T extends { id: string }>(
   for (;;) {
     const params = { limit: options.pageSize ?? 100, ...(cursor ? { starting_after: cursor } : {}) };
     const page = await api.call((s) => list(s, params));
-    if (!page.ok) return { ok: false, error: { ...page.error, cursor } };
+    if (!page.ok) return { ok: false, error: Object.assign(page.error, { cursor }) };
     const data = page.value.data;
     if (data.length) cursor = data[data.length - 1]!.id;
     pages++;

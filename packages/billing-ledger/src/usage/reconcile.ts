@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { err, ok, type Result, type WalletError } from '../wallets/result.ts';
+import { err, isLedgerError, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import { deduct, findWallet, type Queryable } from '../wallets/store.ts';
 import type { Notifier } from './slack.ts';
 import type { UsageRecordInput, UsageSource } from './source.ts';
@@ -123,13 +123,10 @@ export async function reconcileUsage(
   pool: pg.Pool,
   source: UsageSource,
   options: ReconcileOptions,
-): Promise<Result<ReconciliationRun, WalletError>> {
+): Promise<Result<ReconciliationRun, LedgerError<'invalid_input' | 'usage_source_error'>>> {
   const range = dayRange(options.date);
   if (!range)
-    return err({
-      code: 'invalid_input',
-      message: `date must be a calendar day YYYY-MM-DD, got "${options.date}"`,
-    });
+    return err(ledgerError('invalid_input', `date must be a calendar day YYYY-MM-DD, got "${options.date}"`));
   const { rows } = await pool.query<{ id: string }>(
     'insert into public.usage_reconciliation_runs (provider, range_start, range_end) values ($1, $2, $3) returning id',
     [source.provider, range.start, range.end],
@@ -145,7 +142,12 @@ export async function reconcileUsage(
         `update public.usage_reconciliation_runs set status = 'failed', error = $2, finished_at = now() where id = $1`,
         [runId, page.error.message],
       );
-      return page;
+      const e = page.error;
+      return err(
+        isLedgerError(e) && e.code === 'usage_source_error'
+          ? (e as LedgerError<'usage_source_error'>)
+          : ledgerError('usage_source_error', e.message),
+      );
     }
     for (const record of page.value.records) {
       if (seen.has(record.id) || record.occurredAt < range.start || record.occurredAt >= range.end) continue;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, type Result, type WalletError } from '../wallets/result.ts';
+import { err, ledgerError, ok, type Result } from '../errors.ts';
 
 /** One usage record as a provider reports it. `cost` is in minor units of `currency`. */
 export interface UsageRecordInput {
@@ -20,11 +20,15 @@ export interface UsagePage {
 
 /**
  * The port to a metered provider's usage API: list its records for a half-open time range
- * `[start, end)`, page by page.
+ * `[start, end)`, page by page. A failed page is any error with a message (`httpUsageSource`
+ * returns `LedgerError`s); the reconciler reports it as `usage_source_error`.
  */
 export interface UsageSource {
   provider: string;
-  list(range: { start: Date; end: Date }, cursor: string | null): Promise<Result<UsagePage, WalletError>>;
+  list(
+    range: { start: Date; end: Date },
+    cursor: string | null,
+  ): Promise<Result<UsagePage, { message: string }>>;
 }
 
 const wireRecord = z.object({
@@ -64,23 +68,26 @@ export function httpUsageSource(options: {
           headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
         });
         if (!res.ok)
-          return err({
-            code: 'usage_source_error',
-            message: `${options.provider} usage API answered ${res.status}`,
-          });
+          return err(
+            ledgerError('usage_source_error', `${options.provider} usage API answered ${res.status}`),
+          );
         body = await res.json();
       } catch (error) {
-        return err({
-          code: 'usage_source_error',
-          message: `${options.provider} usage API unreachable: ${(error as Error).message}`,
-        });
+        return err(
+          ledgerError(
+            'usage_source_error',
+            `${options.provider} usage API unreachable: ${(error as Error).message}`,
+          ),
+        );
       }
       const parsed = wirePage.safeParse(body);
       if (!parsed.success)
-        return err({
-          code: 'usage_source_error',
-          message: `${options.provider} usage API sent an unexpected page: ${parsed.error.issues[0]?.message}`,
-        });
+        return err(
+          ledgerError(
+            'usage_source_error',
+            `${options.provider} usage API sent an unexpected page: ${parsed.error.issues[0]?.message}`,
+          ),
+        );
       return ok({
         nextCursor: parsed.data.next_cursor,
         records: parsed.data.data.map((r) => ({

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { err, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import type { StripeApi, StripeCallError } from '../stripe-api/client.ts';
 import { walletMetadata } from './recharge.ts';
-import { err, ok, type Result, type WalletError } from './result.ts';
 
 /**
  * Checkout creation without duplicates: one open Checkout Session per request (customer + price,
@@ -35,8 +35,8 @@ export interface CheckoutSession {
 }
 
 export type CheckoutError =
-  | (WalletError & { code: 'not_found' | 'invalid_input' })
-  | (WalletError & { code: 'stripe_error'; stripe: StripeCallError });
+  | LedgerError<'not_found' | 'invalid_input'>
+  | (LedgerError<'stripe_error'> & { stripe: StripeCallError });
 
 interface StripeSession {
   id: string;
@@ -60,10 +60,7 @@ export async function createCheckoutSession(
     if (request.kind === 'top_up') {
       if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
         await client.query('rollback');
-        return err({
-          code: 'invalid_input',
-          message: 'top-up amount must be a positive integer of minor units',
-        });
+        return err(ledgerError('invalid_input', 'top-up amount must be a positive integer of minor units'));
       }
       const { rows } = await client.query<{ stripe_customer_id: string | null; currency: string }>(
         'select stripe_customer_id, currency from public.wallets where id = $1',
@@ -71,10 +68,9 @@ export async function createCheckoutSession(
       );
       if (!rows[0]?.stripe_customer_id) {
         await client.query('rollback');
-        return err({
-          code: 'not_found',
-          message: `wallet ${request.walletId} does not exist or has no Stripe customer`,
-        });
+        return err(
+          ledgerError('not_found', `wallet ${request.walletId} does not exist or has no Stripe customer`),
+        );
       }
       customer = rows[0].stripe_customer_id;
       currency = rows[0].currency;
@@ -145,7 +141,7 @@ export async function createCheckoutSession(
     );
     if (!created.ok) {
       await client.query('commit');
-      return err({ code: 'stripe_error', message: created.error.message, stripe: created.error });
+      return err(ledgerError('stripe_error', created.error.message, { stripe: created.error }));
     }
     const session = created.value as unknown as StripeSession;
     const expiresAt = session.expires_at ? new Date(session.expires_at * 1000) : null;

@@ -1,5 +1,5 @@
+import { err, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import type { StripeApi, StripeCallError } from '../stripe-api/client.ts';
-import { err, ok, type Result, type WalletError } from './result.ts';
 import { credit, type DeductInput, deduct, type Queryable } from './store.ts';
 
 /**
@@ -73,8 +73,8 @@ export interface RechargeOutcome {
 }
 
 export type RechargeError =
-  | (WalletError & { code: 'not_found' | 'recharge_not_configured' })
-  | (WalletError & { code: 'stripe_error'; stripe: StripeCallError; paymentIntentId: string | null });
+  | LedgerError<'not_found' | 'recharge_not_configured'>
+  | (LedgerError<'stripe_error'> & { stripe: StripeCallError; paymentIntentId: string | null });
 
 interface PaymentIntentLike {
   id: string;
@@ -109,8 +109,7 @@ export async function runRecharge(
     [job.walletId, job.cycle],
   );
   const row = rows[0];
-  if (!row)
-    return err({ code: 'not_found', message: `no recharge cycle ${job.cycle} for wallet ${job.walletId}` });
+  if (!row) return err(ledgerError('not_found', `no recharge cycle ${job.cycle} for wallet ${job.walletId}`));
   if (row.status === 'succeeded')
     return ok({
       walletId: job.walletId,
@@ -121,7 +120,7 @@ export async function runRecharge(
     });
   if (!row.stripe_customer_id) {
     await recordFailure(db, job, null, 'the wallet has no Stripe customer to charge');
-    return err({ code: 'recharge_not_configured', message: `wallet ${job.walletId} has no Stripe customer` });
+    return err(ledgerError('recharge_not_configured', `wallet ${job.walletId} has no Stripe customer`));
   }
   const amount = Number(row.amount);
   const metadata = {
@@ -162,12 +161,13 @@ export async function runRecharge(
   if (!result.ok) {
     paymentIntentId = paymentIntentId ?? result.error.paymentIntentId;
     await recordFailure(db, job, paymentIntentId, result.error.message);
-    return err({
-      code: 'stripe_error',
-      message: `recharge of wallet ${job.walletId} cycle ${job.cycle} failed: ${result.error.message}`,
-      stripe: result.error,
-      paymentIntentId,
-    });
+    return err(
+      ledgerError(
+        'stripe_error',
+        `recharge of wallet ${job.walletId} cycle ${job.cycle} failed: ${result.error.message}`,
+        { stripe: result.error, paymentIntentId },
+      ),
+    );
   }
   const pi = result.value as PaymentIntentLike;
   await db.query(
@@ -176,19 +176,17 @@ export async function runRecharge(
   );
   if (pi.status !== 'succeeded') {
     await recordFailure(db, job, pi.id, `payment intent ${pi.id} is ${pi.status}`);
-    return err({
-      code: 'stripe_error',
-      message: `recharge payment ${pi.id} is ${pi.status}`,
-      stripe: {
-        code: 'stripe_error',
-        type: null,
-        stripeCode: pi.status,
-        status: null,
-        message: `payment intent ${pi.status}`,
+    return err(
+      ledgerError('stripe_error', `recharge payment ${pi.id} is ${pi.status}`, {
+        stripe: ledgerError('stripe_error', `payment intent ${pi.status}`, {
+          type: null,
+          stripeCode: pi.status,
+          status: null,
+          paymentIntentId: pi.id,
+        }),
         paymentIntentId: pi.id,
-      },
-      paymentIntentId: pi.id,
-    });
+      }),
+    );
   }
   const credited = await creditRecharge(db, {
     walletId: job.walletId,
@@ -196,7 +194,7 @@ export async function runRecharge(
     amount,
     paymentIntentId: pi.id,
   });
-  if (!credited.ok) return err({ code: 'not_found', message: credited.error.message });
+  if (!credited.ok) return err(ledgerError('not_found', credited.error.message));
   return ok({
     walletId: job.walletId,
     cycle: job.cycle,

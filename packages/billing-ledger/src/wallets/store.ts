@@ -1,5 +1,5 @@
+import { err, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import type { Queryable } from '../store/apply.ts';
-import { err, ok, type Result, type WalletError } from './result.ts';
 
 /** A pg Pool, PoolClient or Client (the ledger's own Queryable). */
 export type { Queryable };
@@ -37,9 +37,10 @@ export interface WalletMovement {
   replayed: boolean;
 }
 
+/** A deduction's or credit's failure: a `LedgerError`; a rejection carries the wallet's state. */
 export type DeductionError =
-  | (WalletError & { code: 'debt_limit_exceeded' } & Omit<WalletMovement, 'transactionId'>)
-  | (WalletError & { code: 'not_found' | 'idempotency_conflict' | 'invalid_input' });
+  | (LedgerError<'debt_limit_exceeded'> & Omit<WalletMovement, 'transactionId'>)
+  | LedgerError<'not_found' | 'idempotency_conflict' | 'invalid_input'>;
 
 export interface DeductInput {
   walletId: string;
@@ -97,22 +98,16 @@ const isMinorUnits = (n: number) => Number.isSafeInteger(n) && n > 0;
 export async function openWallet(
   db: Queryable,
   input: OpenWalletInput,
-): Promise<Result<Wallet, WalletError>> {
+): Promise<Result<Wallet, LedgerError<'invalid_input' | 'not_found'>>> {
   if (!/^[a-zA-Z]{3}$/.test(input.currency))
-    return err({
-      code: 'invalid_input',
-      message: `currency must be an ISO 4217 code, got "${input.currency}"`,
-    });
+    return err(ledgerError('invalid_input', `currency must be an ISO 4217 code, got "${input.currency}"`));
   if (input.debtLimit !== undefined && !(Number.isSafeInteger(input.debtLimit) && input.debtLimit >= 0))
-    return err({ code: 'invalid_input', message: 'debtLimit must be a non-negative integer of minor units' });
+    return err(ledgerError('invalid_input', 'debtLimit must be a non-negative integer of minor units'));
   if (
     input.recharge &&
     !(Number.isSafeInteger(input.recharge.threshold) && isMinorUnits(input.recharge.amount))
   )
-    return err({
-      code: 'invalid_input',
-      message: 'recharge needs an integer threshold and a positive amount',
-    });
+    return err(ledgerError('invalid_input', 'recharge needs an integer threshold and a positive amount'));
   const { rows } = await db.query<WalletRow>('select * from public.wallet_open($1, $2, $3, $4, $5, $6)', [
     input.ownerId,
     input.currency,
@@ -124,9 +119,12 @@ export async function openWallet(
   return ok(toWallet(rows[0]!));
 }
 
-export async function getWallet(db: Queryable, walletId: string): Promise<Result<Wallet, WalletError>> {
+export async function getWallet(
+  db: Queryable,
+  walletId: string,
+): Promise<Result<Wallet, LedgerError<'invalid_input' | 'not_found'>>> {
   const { rows } = await db.query<WalletRow>('select * from public.wallets where id = $1', [walletId]);
-  return rows[0] ? ok(toWallet(rows[0])) : err({ code: 'not_found', message: `no wallet ${walletId}` });
+  return rows[0] ? ok(toWallet(rows[0])) : err(ledgerError('not_found', `no wallet ${walletId}`));
 }
 
 export async function findWallet(db: Queryable, ownerId: string, currency: string): Promise<Wallet | null> {
@@ -146,7 +144,7 @@ export async function configureWallet(
     recharge?: { threshold: number; amount: number } | null;
     stripeCustomerId?: string | null;
   },
-): Promise<Result<Wallet, WalletError>> {
+): Promise<Result<Wallet, LedgerError<'invalid_input' | 'not_found'>>> {
   const { rows } = await db.query<WalletRow>(
     `update public.wallets set
        debt_limit = coalesce($2, debt_limit),
@@ -165,7 +163,7 @@ export async function configureWallet(
       settings.stripeCustomerId ?? null,
     ],
   );
-  return rows[0] ? ok(toWallet(rows[0])) : err({ code: 'not_found', message: `no wallet ${walletId}` });
+  return rows[0] ? ok(toWallet(rows[0])) : err(ledgerError('not_found', `no wallet ${walletId}`));
 }
 
 interface MovementRow {
@@ -187,6 +185,26 @@ function movement(r: MovementRow): WalletMovement {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the SQL functions would refuse as a whole call, answered per item instead. */
+function invalidMovement(input: {
+  walletId: string;
+  amount: number;
+  idempotencyKey: string;
+}): LedgerError<'invalid_input'> | null {
+  if (!UUID.test(input.walletId))
+    return ledgerError('invalid_input', `walletId must be a wallet id (UUID), got "${input.walletId}"`);
+  if (!isMinorUnits(input.amount))
+    return ledgerError(
+      'invalid_input',
+      `amount must be a positive integer of minor units, got ${input.amount}`,
+    );
+  if (!input.idempotencyKey || input.idempotencyKey.length > 300)
+    return ledgerError('invalid_input', 'idempotencyKey is required (1 to 300 characters)');
+  return null;
+}
+
 /**
  * Deducts `amount` from a wallet in one SQL call (`public.wallet_deduct`). Rejected with
  * `debt_limit_exceeded` when the balance would fall below -debt_limit (the balance is unchanged);
@@ -196,12 +214,8 @@ export async function deduct(
   db: Queryable,
   input: DeductInput,
 ): Promise<Result<WalletMovement, DeductionError>> {
-  if (!isMinorUnits(input.amount))
-    return err({
-      code: 'invalid_input',
-      message: `amount must be a positive integer of minor units, got ${input.amount}`,
-    });
-  if (!input.idempotencyKey) return err({ code: 'invalid_input', message: 'idempotencyKey is required' });
+  const invalid = invalidMovement(input);
+  if (invalid) return err(invalid);
   const { rows } = await db.query<MovementRow>('select * from public.wallet_deduct($1, $2, $3, $4, $5, $6)', [
     input.walletId,
     input.amount,
@@ -211,6 +225,58 @@ export async function deduct(
     input.kind ?? 'deduction',
   ]);
   return toResult(rows[0]!, input.walletId, input.idempotencyKey, input.amount);
+}
+
+/** Items per `public.wallet_deduct_many` call: one round trip and one database transaction each. */
+export const DEDUCT_MANY_CHUNK = 500;
+
+/**
+ * Deducts a list of items in order, many per SQL call (`public.wallet_deduct_many`): one round
+ * trip and one database transaction per `chunkSize` items (default 500) instead of one per item.
+ * For callers that buffer usage, such as a meter flushing its deductions. Answers are in input
+ * order and each is exactly what `deduct` would answer for that item called once per item in the
+ * same order: the debt limit is checked item by item, a key repeated (earlier in the list or in an
+ * earlier call) gets the first answer and never deducts twice. Invalid items get `invalid_input`
+ * and are not sent. A database failure throws; the chunks before it are committed, and calling
+ * again with the same list is safe (every item is idempotent).
+ */
+export async function deductMany(
+  db: Queryable,
+  inputs: readonly DeductInput[],
+  options: { chunkSize?: number } = {},
+): Promise<Result<WalletMovement, DeductionError>[]> {
+  const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEDUCT_MANY_CHUNK));
+  const results: Result<WalletMovement, DeductionError>[] = new Array(inputs.length);
+  const valid: number[] = [];
+  inputs.forEach((input, i) => {
+    const invalid = invalidMovement(input);
+    if (invalid) results[i] = err(invalid);
+    else valid.push(i);
+  });
+  for (let start = 0; start < valid.length; start += chunkSize) {
+    const chunk = valid.slice(start, start + chunkSize);
+    const items = chunk.map((i) => {
+      const input = inputs[i]!;
+      return {
+        wallet_id: input.walletId,
+        amount: input.amount,
+        idempotency_key: input.idempotencyKey,
+        reason: input.reason ?? null,
+        metadata: input.metadata ?? {},
+        kind: input.kind ?? 'deduction',
+      };
+    });
+    const { rows } = await db.query<MovementRow & { item: number }>(
+      'select * from public.wallet_deduct_many($1::jsonb)',
+      [JSON.stringify(items)],
+    );
+    for (const row of rows) {
+      const i = chunk[row.item - 1]!;
+      const input = inputs[i]!;
+      results[i] = toResult(row, input.walletId, input.idempotencyKey, input.amount);
+    }
+  }
+  return results;
 }
 
 function toResult(
@@ -224,19 +290,23 @@ function toResult(
       return ok(movement(r));
     case 'rejected': {
       const { transactionId: _, ...m } = movement(r);
-      return err({
-        code: 'debt_limit_exceeded',
-        message: `deducting ${amount} would take the balance ${m.balance} below the debt limit (capacity ${m.debtCapacity})`,
-        ...m,
-      });
+      return err(
+        ledgerError(
+          'debt_limit_exceeded',
+          `deducting ${amount} would take the balance ${m.balance} below the debt limit (capacity ${m.debtCapacity})`,
+          m,
+        ),
+      );
     }
     case 'idempotency_conflict':
-      return err({
-        code: 'idempotency_conflict',
-        message: `idempotency key "${key}" was already used with a different amount or kind`,
-      });
+      return err(
+        ledgerError(
+          'idempotency_conflict',
+          `idempotency key "${key}" was already used with a different amount or kind`,
+        ),
+      );
     default:
-      return err({ code: 'not_found', message: `no wallet ${walletId}` });
+      return err(ledgerError('not_found', `no wallet ${walletId}`));
   }
 }
 
@@ -245,12 +315,8 @@ export async function credit(
   db: Queryable,
   input: CreditInput,
 ): Promise<Result<WalletMovement, DeductionError>> {
-  if (!isMinorUnits(input.amount))
-    return err({
-      code: 'invalid_input',
-      message: `amount must be a positive integer of minor units, got ${input.amount}`,
-    });
-  if (!input.idempotencyKey) return err({ code: 'invalid_input', message: 'idempotencyKey is required' });
+  const invalid = invalidMovement(input);
+  if (invalid) return err(invalid);
   const { rows } = await db.query<MovementRow>(
     'select * from public.wallet_credit($1, $2, $3, $4, $5, $6, $7)',
     [
@@ -322,7 +388,7 @@ export interface WalletIntegrity {
 export async function checkWalletIntegrity(
   db: Queryable,
   walletId: string,
-): Promise<Result<WalletIntegrity, WalletError>> {
+): Promise<Result<WalletIntegrity, LedgerError<'not_found'>>> {
   const { rows } = await db.query<{ balance: string; journal: string; unbalanced: string }>(
     `select w.balance,
        (select coalesce(sum(e.amount), 0) from public.wallet_entries e where e.wallet_id = w.id and e.account = 'wallet') as journal,
@@ -332,7 +398,7 @@ export async function checkWalletIntegrity(
     [walletId],
   );
   const r = rows[0];
-  if (!r) return err({ code: 'not_found', message: `no wallet ${walletId}` });
+  if (!r) return err(ledgerError('not_found', `no wallet ${walletId}`));
   return ok({
     balance: num(r.balance),
     journalBalance: num(r.journal),
