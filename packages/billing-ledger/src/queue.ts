@@ -144,6 +144,11 @@ const assertIdentifier = (schema: string) => {
  * waiting). Here a claim reads only the rows it takes, however deep the queue. Jobs that became
  * available earlier are taken first: a retry waits behind jobs queued before its backoff ended.
  * Singleton and stately policies are not handled (the Stripe event queue uses neither).
+ *
+ * The plan is pinned (no sequential or bitmap scan, no sort) for the statement: a queue that
+ * filled up since its table was last analyzed looks nearly empty to the planner, which would then
+ * sort every waiting job again. Call it on a pool or on a client outside a transaction: the
+ * settings and the claim run as one implicit transaction, in one round trip.
  */
 export async function claimJobs<T = unknown>(
   db: Queryable,
@@ -153,19 +158,23 @@ export async function claimJobs<T = unknown>(
 ): Promise<ClaimedJob<T>[]> {
   const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
   assertIdentifier(schema);
-  const text = `with next as (
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`invalid batch size ${batchSize}`);
+  const queue = `'${name.replaceAll("'", "''")}'`;
+  const results = (await db.query(
+    `set local enable_seqscan = off; set local enable_bitmapscan = off; set local enable_sort = off;
+    with next as (
       select id from ${schema}.job
-      where name = $1 and state < 'active' and start_after < now()
+      where name = ${queue} and state < 'active' and start_after < now()
       order by start_after
-      limit $2
+      limit ${batchSize}
       for update skip locked
     )
     update ${schema}.job j set state = 'active', started_on = now(),
       retry_count = case when j.started_on is not null then j.retry_count + 1 else j.retry_count end
-    from next where j.name = $1 and j.id = next.id
-    returning j.id, j.data, j.retry_count as "retryCount", j.retry_limit as "retryLimit"`;
-  const r = await db.query<ClaimedJob<T>>({ name: statementName(text), text, values: [name, batchSize] });
-  return r.rows;
+    from next where j.name = ${queue} and j.id = next.id
+    returning j.id, j.data, j.retry_count as "retryCount", j.retry_limit as "retryLimit"`,
+  )) as unknown as pg.QueryResult<ClaimedJob<T>>[];
+  return results[results.length - 1]!.rows;
 }
 
 /**
@@ -179,6 +188,21 @@ export function completeJobsSql(
 ): string {
   assertIdentifier(schema);
   return `update ${schema}.job set completed_on = now(), state = 'completed'
+    where name = ${params.name} and id = any(${params.ids}::uuid[]) and state = 'active'`;
+}
+
+/**
+ * SQL that puts active jobs of a queue back as if never fetched (state `created`, no start time,
+ * so claiming them again counts no retry), available again after `delay`. For work a worker
+ * claimed but chose not to do now (see processBatch's scopes). Parameters as `completeJobsSql`.
+ */
+export function releaseJobsSql(
+  schema: string = DEFAULT_QUEUE_SCHEMA,
+  params: { name: string; ids: string } = { name: '$1', ids: '$2' },
+  delay = "interval '50 milliseconds'",
+): string {
+  assertIdentifier(schema);
+  return `update ${schema}.job set state = 'created', started_on = null, start_after = now() + ${delay}
     where name = ${params.name} and id = any(${params.ids}::uuid[]) and state = 'active'`;
 }
 

@@ -91,7 +91,7 @@ describe('transactional enqueue', () => {
     expect(ours.rows).toHaveLength(1);
     const { data, ...rest } = ours.rows[0];
     expect(rest).toEqual(ref.rows[0]);
-    expect(data).toEqual({ eventId: e.id });
+    expect(data).toEqual({ eventId: e.id, scope: 'cus_q2' });
     const row = await db.pool.query('select job_id from public.stripe_events where id = $1', [e.id]);
     expect(row.rows[0].job_id).toBeTruthy();
   });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ok, type Result } from '../errors.ts';
-import { completeJobsSql, DEFAULT_QUEUE_SCHEMA } from '../queue.ts';
+import { completeJobsSql, DEFAULT_QUEUE_SCHEMA, releaseJobsSql } from '../queue.ts';
 import { applyStripeObjects, prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
@@ -58,16 +58,27 @@ export interface ProcessOptions {
   onBatchError?: ((error: unknown) => void) | undefined;
 }
 
+/** A queue job of a batch: the event it carries and, optionally, the event's scope. */
+export interface BatchJob {
+  id: string;
+  eventId: string;
+  /** See `eventScope`: events of one scope are never in two batches running at once. */
+  scope?: string | null | undefined;
+}
+
 export interface BatchOptions extends ProcessOptions {
   /**
-   * Queue jobs to complete in the batch's transaction (the worker's jobs for these events), so the
-   * effect and the job's completion commit together, without a round trip of their own.
+   * The worker's queue jobs for these events. Jobs of the events the batch processes complete in
+   * its transaction (effect and completion commit together). For jobs with a scope, the batch
+   * first takes a transaction lock per scope without waiting; the events of a scope that another
+   * batch holds are deferred: their jobs go back to the queue (no attempt counted) instead of
+   * waiting for that batch to commit. Concurrent batches then rarely wait on each other's locks.
    */
-  completeJobs?: { queue: string; ids: string[]; schema?: string } | undefined;
+  jobs?: { queue: string; schema?: string; list: BatchJob[] } | undefined;
 }
 
 export type ProcessOutcome =
-  | { status: 'processed' | 'ignored' | 'already_done' | 'missing' }
+  | { status: 'processed' | 'ignored' | 'already_done' | 'missing' | 'deferred' }
   | { status: 'error'; error: Error };
 
 /**
@@ -156,28 +167,61 @@ export async function processBatch(
   options: BatchOptions,
 ): Promise<Map<string, ProcessOutcome> | null> {
   if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
-  const ids = [...new Set(eventIds)].sort();
+  const ids = [...new Set(options.jobs ? options.jobs.list.map((j) => j.eventId) : eventIds)].sort();
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
-    const mark = `update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
-       where id = any($1) and status not in ('processed', 'ignored')
-       returning id, payload`;
-    // The worker's jobs complete in the same statement (and commit or roll back with the batch).
-    const jobs = options.completeJobs;
-    const { rows } = jobs?.ids.length
-      ? await prepared<{ id: string; payload: unknown }>(
-          client,
-          `with done as (${completeJobsSql(jobs.schema ?? DEFAULT_QUEUE_SCHEMA, { name: '$2', ids: '$3' })}) ${mark}`,
-          [ids, jobs.queue, jobs.ids],
-        )
-      : await prepared<{ id: string; payload: unknown }>(client, mark, [ids]);
     const outcomes = new Map<string, ProcessOutcome>();
-    if (rows.length < ids.length) {
+    let rows: { id: string; payload: unknown }[];
+    const jobs = options.jobs;
+    if (jobs?.list.length) {
+      // One statement: scope locks (no waiting), the jobs of held events completed, the others
+      // released, the held events' inbox rows marked and their payloads returned.
+      const schema = jobs.schema ?? DEFAULT_QUEUE_SCHEMA;
+      const r = await prepared<{ id: string; held: boolean; payload: unknown }>(
+        client,
+        `with claimed as materialized (
+           select x.job_id, x.event_id,
+             x.scope is null or pg_try_advisory_xact_lock(hashtextextended('billing-ledger:scope:' || x.scope, 0)) as held
+           from unnest($1::uuid[], $2::text[], $3::text[]) as x(job_id, event_id, scope)
+         ), done as (
+           ${completeJobsSql(schema, { name: '$4', ids: '(select array_agg(job_id) from claimed where held)' })}
+         ), released as (
+           ${releaseJobsSql(schema, { name: '$4', ids: '(select array_agg(job_id) from claimed where not held)' })}
+         ), marked as (
+           update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
+           where id = any(array(select event_id from claimed where held order by event_id)) and status not in ('processed', 'ignored')
+           returning id, payload
+         )
+         select distinct on (c.event_id) c.event_id as id, c.held, m.payload
+         from claimed c left join marked m on m.id = c.event_id
+         order by c.event_id`,
+        [
+          jobs.list.map((j) => j.id),
+          jobs.list.map((j) => j.eventId),
+          jobs.list.map((j) => j.scope ?? null),
+          jobs.queue,
+        ],
+      );
+      rows = [];
+      for (const row of r.rows) {
+        if (!row.held) outcomes.set(row.id, { status: 'deferred' });
+        else if (row.payload !== null) rows.push(row);
+      }
+    } else {
+      ({ rows } = await prepared<{ id: string; payload: unknown }>(
+        client,
+        `update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
+         where id = any($1) and status not in ('processed', 'ignored')
+         returning id, payload`,
+        [ids],
+      ));
+    }
+    if (rows.length + outcomes.size < ids.length) {
       // Not marked: done already (a duplicate job, a replay) or not in the inbox at all.
-      const marked = new Set(rows.map((r) => r.id));
-      const rest = ids.filter((id) => !marked.has(id));
+      const seen = new Set([...rows.map((r) => r.id), ...outcomes.keys()]);
+      const rest = ids.filter((id) => !seen.has(id));
       const present = await prepared<{ id: string }>(
         client,
         'select id from public.stripe_events where id = any($1)',
@@ -209,7 +253,10 @@ export async function processBatch(
     const individual = work.filter((w) => !bulk.includes(w));
     const applied = await applyStripeObjects(
       client,
-      bulk.map((w) => ({ object: w.event.data.object, options: applyOptionsFor(w.event) })),
+      bulk.map((w) => ({
+        object: w.event.data.object,
+        options: { ...applyOptionsFor(w.event), rawInInbox: true },
+      })),
     );
     applied.forEach((r, i) => {
       if (!r.ok) throw r.error;

@@ -9,7 +9,7 @@ export interface WorkerOptions {
   registry: EventRegistry;
   /** Parallel fetch loops in this process. Default 2. */
   concurrency?: number;
-  /** Jobs fetched per round trip. Default 25. */
+  /** Jobs claimed per round trip (and processed in one transaction). Default 100. */
   batchSize?: number;
   /** Sleep when the queue is empty. Default 250 ms. */
   idleMs?: number;
@@ -18,7 +18,7 @@ export interface WorkerOptions {
   onError?: (eventId: string, error: Error, dead: boolean) => void;
   /** Called when a batch falls back to one-by-one processing, with the reason. */
   onBatchError?: (error: unknown) => void;
-  /** Called after each batch with the number of jobs handled. */
+  /** Called after each batch with the number of jobs handled (not those deferred back to the queue). */
   onBatch?: (handled: number) => void;
 }
 
@@ -30,6 +30,8 @@ export interface Worker {
 
 interface JobData {
   eventId: string;
+  /** See `eventScope` (jobs enqueued before scopes existed have none). */
+  scope?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ interface JobData {
 export function startWorker(options: WorkerOptions): Worker {
   const { pool, queue, registry } = options;
   const boss = queue.boss;
-  const batchSize = options.batchSize ?? 25;
+  const batchSize = options.batchSize ?? 100;
   const idleMs = options.idleMs ?? 250;
   let stopping = false;
   let processed = 0;
@@ -54,26 +56,41 @@ export function startWorker(options: WorkerOptions): Worker {
       };
     });
 
-  async function handleBatch(jobs: ClaimedJob<JobData>[]): Promise<void> {
+  /** Returns the number of jobs done with (completed or failed); deferred jobs are back on the queue. */
+  async function handleBatch(jobs: ClaimedJob<JobData>[]): Promise<number> {
     const done: string[] = [];
     const valid = jobs.filter((j) => typeof j.data?.eventId === 'string');
     for (const j of jobs) if (!valid.includes(j)) done.push(j.id);
-    // Fast path: the whole batch in one transaction, which also completes its jobs; on any
-    // failure, one by one.
+    // Fast path: the whole batch in one transaction, which also completes its jobs (and defers
+    // the events of scopes another batch is processing); on any failure, one by one.
     const batch =
       valid.length > 1
-        ? await processBatch(pool, [...new Set(valid.map((j) => j.data.eventId))], {
-            registry,
-            fetchObject: options.fetchObject,
-            onBatchError: options.onBatchError,
-            completeJobs: { queue: STRIPE_EVENTS_QUEUE, ids: valid.map((j) => j.id), schema: queue.schema },
-          })
+        ? await processBatch(
+            pool,
+            valid.map((j) => j.data.eventId),
+            {
+              registry,
+              fetchObject: options.fetchObject,
+              onBatchError: options.onBatchError,
+              jobs: {
+                queue: STRIPE_EVENTS_QUEUE,
+                schema: queue.schema,
+                list: valid.map((j) => ({
+                  id: j.id,
+                  eventId: j.data.eventId,
+                  scope: typeof j.data.scope === 'string' ? j.data.scope : null,
+                })),
+              },
+            },
+          )
         : null;
     if (batch) {
+      let deferred = 0;
+      for (const job of valid) if (batch.get(job.data.eventId)?.status === 'deferred') deferred++;
       for (const outcome of batch.values())
         if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
       if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
-      return;
+      return jobs.length - deferred;
     }
     for (const job of valid) {
       const eventId = job.data.eventId;
@@ -89,6 +106,7 @@ export function startWorker(options: WorkerOptions): Worker {
       }
     }
     if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
+    return jobs.length;
   }
 
   async function loop(): Promise<void> {
@@ -104,13 +122,14 @@ export function startWorker(options: WorkerOptions): Worker {
         await sleep(idleMs);
         continue;
       }
+      let handled = 0;
       try {
-        await handleBatch(jobs);
+        handled = await handleBatch(jobs);
       } catch {
         // Database trouble mid-batch: the jobs stay active and expire back onto the queue.
         await sleep(1000);
       }
-      options.onBatch?.(jobs.length);
+      options.onBatch?.(handled);
     }
   }
 

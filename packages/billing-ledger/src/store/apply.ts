@@ -44,6 +44,11 @@ export interface ApplyOptions {
   sourceEventId?: string | null;
   /** The object was deleted (a `*.deleted` event). */
   deleted?: boolean;
+  /**
+   * The object is the `data.object` of inbox event `sourceEventId` as stored: its rows take their
+   * raw JSON from the inbox in SQL instead of receiving the same JSON again.
+   */
+  rawInInbox?: boolean;
 }
 
 export type ApplyOutcome = 'inserted' | 'updated' | 'skipped';
@@ -84,6 +89,9 @@ interface TableSpec {
   /** Columns that merge regardless of the guard (order-independent expressions). */
   always?: Record<string, string>;
 }
+
+/** A row sent without `raw` (see `ApplyOptions.rawInInbox`) takes it from its source event. */
+const rawFromInbox = `coalesce(raw, (select e.payload->'data'->'object' from public.stripe_events e where e.id = src_event)) as raw`;
 
 /**
  * Multi-row guarded upsert. Rows of the same id are reduced to the greatest key first (the guard
@@ -130,7 +138,7 @@ async function upsertMany(
     : `on conflict (id) do update set ${updates.join(', ')}, updated_at = ${merged ? `case when ${newer} then now() else t.updated_at end` : 'now()'}
     ${merged ? '' : `where ${newer}`}`;
   const sql = `insert into public.${spec.table} as t (${cols.join(', ')})
-    select ${cols.join(', ')} from jsonb_populate_recordset(null::public.${spec.table}, $1::jsonb)
+    select ${cols.map((c) => (c === 'raw' ? rawFromInbox : c)).join(', ')} from jsonb_populate_recordset(null::public.${spec.table}, $1::jsonb)
     ${conflict}
     returning id, (xmax = 0) as inserted, extract(epoch from src_at)::bigint as at, src_rank, src_event`;
   const payload = winners.map((w) => ({
@@ -459,6 +467,7 @@ function collect(
 ): string {
   const deleted = options.deleted ?? false;
   const push = (table: string, row: Record<string, unknown>, key: VersionKey, src = source) => {
+    if (options.rawInInbox && src >= 0 && row.raw === raw) row.raw = undefined;
     const w: RowWrite = { row, key, source: src };
     const list = writes[table] ?? [];
     list.push(w);

@@ -45,6 +45,26 @@ function toEvent(r: Record<string, unknown>): InboxEvent {
 }
 
 /**
+ * The scope of an event for batch processing: the customer its object belongs to (the customer
+ * itself for customer events), else the object's own id. A worker's batch never processes events
+ * of a scope that another batch is processing (it defers them), so concurrent batches do not queue
+ * up behind each other's row locks: one customer's objects are written by one batch at a time.
+ */
+export function eventScope(event: StripeEventEnvelope): string | null {
+  const o = event.data.object;
+  if (o.object === 'customer' && typeof o.id === 'string') return o.id;
+  const customer = o.customer;
+  if (typeof customer === 'string' && customer.length > 0) return customer;
+  if (
+    customer !== null &&
+    typeof customer === 'object' &&
+    typeof (customer as { id?: unknown }).id === 'string'
+  )
+    return (customer as { id: string }).id;
+  return typeof o.id === 'string' && o.id.length > 0 ? o.id : null;
+}
+
+/**
  * Inserts an event (raw body kept verbatim as jsonb) and, when it is new, enqueues its processing
  * job on the same connection. Call inside a transaction so both commit together.
  */
@@ -62,10 +82,11 @@ export async function insertEvent(
     [event.id, event.type, event.api_version ?? null, event.created, event.livemode ?? false, rawBody, jobId],
   );
   if (r.rowCount === 0) return { inserted: false };
+  const scope = eventScope(event);
   await sendInTransaction(
     client,
     STRIPE_EVENTS_QUEUE,
-    { eventId: event.id },
+    scope === null ? { eventId: event.id } : { eventId: event.id, scope },
     { id: jobId, schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA },
   );
   return { inserted: true };
@@ -74,8 +95,9 @@ export async function insertEvent(
 const identifier = /^[a-z_][a-z0-9_]*$/;
 
 /**
- * Receives one verified event: the inbox row and its pg-boss job are written by ONE statement
- * (atomic without a transaction round trip), so acknowledging costs one database round trip.
+ * Receives one verified event: the inbox row and its pg-boss job (with the event's scope, see
+ * `eventScope`) are written by ONE statement (atomic without a transaction round trip), so
+ * acknowledging costs one database round trip.
  * The job row follows pg-boss 10's own insert (its `job` table and the queue's retry policy);
  * when the queue is missing, the job's `name` is null and the whole statement fails, writing
  * nothing. Returns whether the event was new.
@@ -95,7 +117,7 @@ export async function receiveEvent(
        values ($1, $2, $3, to_timestamp($4), $5, $6::jsonb, $7) on conflict (id) do nothing returning id, job_id
      ), q as (select * from ${schema}.queue where name = $8)
      insert into ${schema}.job (id, name, data, priority, retry_limit, retry_delay, retry_backoff, start_after, expire_in, keep_until, dead_letter, policy)
-     select ev.job_id, (select name from q), jsonb_build_object('eventId', ev.id), 0,
+     select ev.job_id, (select name from q), jsonb_strip_nulls(jsonb_build_object('eventId', ev.id, 'scope', $9::text)), 0,
        coalesce((select retry_limit from q), 2),
        case when coalesce((select retry_backoff from q), false) then greatest(coalesce((select retry_delay from q), 0), 1) else coalesce((select retry_delay from q), 0) end,
        coalesce((select retry_backoff from q), false),
@@ -115,6 +137,7 @@ export async function receiveEvent(
       rawBody,
       randomUUID(),
       STRIPE_EVENTS_QUEUE,
+      eventScope(event),
     ],
   );
   return { inserted: (r.rowCount ?? 0) > 0 };
