@@ -1,3 +1,7 @@
+// The public API of @org/billing-ledger: one export statement per module, in module-path order
+// (Biome keeps imports and exports sorted), so each part of the package is one commented block.
+
+// Revenue audit of a month: Stripe against the ledger (collect, compare, render).
 export { type AuditReport, collectLedger, collectStripe, runRevenueAudit } from './audit/collect.ts';
 export {
   type AuditKind,
@@ -12,6 +16,8 @@ export {
   verdictOf,
 } from './audit/compare.ts';
 export { renderAudit } from './audit/render.ts';
+
+// Stripe backfill, recovery of missed webhooks, and the scheduled billing jobs.
 export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-events.ts';
 export {
   type BillingJob,
@@ -35,6 +41,9 @@ export {
   backfillStripe,
   type ResourceSummary,
 } from './backfill/stripe-backfill.ts';
+
+// Errors: one error type, `LedgerError`, with a closed set of codes; expected failures are
+// `Result` values.
 export {
   isLedgerError,
   LedgerError,
@@ -45,6 +54,8 @@ export {
   type WalletError,
   type WalletErrorCode,
 } from './errors.ts';
+
+// Stripe webhook intake over HTTP: signature, body limit, inbox write, code -> status table.
 export {
   createStripeWebhookHandler,
   errorResponse,
@@ -54,6 +65,8 @@ export {
   MAX_WEBHOOK_BODY_BYTES,
   type StripeWebhookOptions,
 } from './http/stripe-webhook.ts';
+
+// Processing the inbox: the processor, the event handler registry, the worker.
 export {
   type ObjectFetcher,
   type ProcessOutcome,
@@ -71,6 +84,9 @@ export {
   mirrorObject,
 } from './processing/registry.ts';
 export { startWorker, type Worker, type WorkerOptions, waitForDrain } from './processing/worker.ts';
+
+// Pure calculations (no I/O, no clock): report choices, FX, money, MRR and its movements,
+// event ordering, ratios.
 export * from './pure/choices.ts';
 export * from './pure/fx.ts';
 export * from './pure/money.ts';
@@ -78,6 +94,8 @@ export * from './pure/movements.ts';
 export * from './pure/mrr.ts';
 export * from './pure/ordering.ts';
 export * from './pure/ratios.ts';
+
+// The job queue (pg-boss) that processing and the billing and wallet jobs share.
 export {
   DEFAULT_QUEUE_SCHEMA,
   defaultRetryPolicy,
@@ -89,6 +107,8 @@ export {
   sendInTransaction,
   startQueue,
 } from './queue.ts';
+
+// The ledger's tables: applying Stripe objects, FX rates, the inbox, revenue queries, job runs.
 export {
   type ApplyInput,
   type ApplyOptions,
@@ -142,6 +162,8 @@ export {
   listReconciliationRuns,
   type ReconciliationRunSummary,
 } from './store/runs.ts';
+
+// Stripe payloads: parsing, and the schemas of the fields the ledger reads.
 export {
   discountSnapshot,
   isMirrored,
@@ -151,6 +173,8 @@ export {
   subscriptionSnapshot,
 } from './stripe/parse.ts';
 export * from './stripe/schemas.ts';
+
+// The Stripe API adapter: rate limit, retries on 429 and 5xx, pagination.
 export {
   createRateLimiter,
   createStripeApi,
@@ -163,6 +187,8 @@ export {
   type StripeApiOptions,
   type StripeCallError,
 } from './stripe-api/client.ts';
+
+// Usage reconciliation: the daily job, its Slack alert, the provider port.
 export {
   dayRange,
   type ReconcileOptions,
@@ -173,6 +199,9 @@ export {
 } from './usage/reconcile.ts';
 export { type Notifier, slackNotifier } from './usage/slack.ts';
 export { httpUsageSource, type UsagePage, type UsageRecordInput, type UsageSource } from './usage/source.ts';
+
+// Prepaid credit wallets: checkout without duplicates, the recharge worker, the single-threaded
+// model, auto-recharge, the journal and deductions, Stripe top-ups.
 export {
   type CheckoutError,
   type CheckoutOptions,
@@ -204,7 +233,6 @@ export {
   WALLET_RECHARGE_QUEUE,
   walletMetadata,
 } from './wallets/recharge.ts';
-// Wallets, usage reconciliation, recovery, audit and backfill.
 export {
   type CreditInput,
   checkWalletIntegrity,
