@@ -17,6 +17,7 @@
  *   pnpm --filter @org/billing-ledger bench                       # fault run 64 x 2,000
  *   WALLET_BENCH_FAULT_PER_CLIENT=10000 ... bench                 # the issue's full 64 x 10,000
  *   WALLET_BENCH_PARTS=spread,spread-lists ... bench              # some parts only
+ *   WALLET_BENCH_MIGRATIONS=<dir> ... bench                       # another schema (before/after)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -48,7 +49,7 @@ const parts = new Set(
   (env.WALLET_BENCH_PARTS ?? 'hot,spread,hot-lists,spread-lists,fault').split(',').map((s) => s.trim()),
 );
 
-const load = () => Number(os.loadavg()[0].toFixed(2));
+const load = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
 
 interface Figure {
   api: 'deduct' | 'deductMany';
@@ -102,7 +103,8 @@ async function measure(
   };
 }
 
-const db = await createTestDatabase(undefined, { poolMax: 4 });
+const migrationsDir = env.WALLET_BENCH_MIGRATIONS;
+const db = await createTestDatabase(undefined, { poolMax: 4, ...(migrationsDir ? { migrationsDir } : {}) });
 // The callers' pool: one connection per client, as an app would size it.
 const pool = new pg.Pool({ connectionString: db.url, max: Math.max(clients, listClients) });
 const results: Record<string, unknown> = {};
@@ -117,6 +119,7 @@ try {
     settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
   };
   results.machine = { cpus: os.cpus().length };
+  if (migrationsDir) results.migrations = migrationsDir;
 
   // Funded (a large debt limit) so the runs measure accepted deductions, not rejections.
   const open = async (owner: string) => {

@@ -145,7 +145,7 @@ describe('one hot wallet under concurrency and killed connections', () => {
   }, async () => {
     const result = await stressAndVerify('org_hot_lists', {
       clients: 16,
-      perClient: 60,
+      perClient: 40,
       killEveryMs: 30,
       seed: 43,
       listShare: 0.5,
