@@ -5,7 +5,12 @@ import {
   narrativeSourceLine,
   writeNarrative,
 } from './anthropic.ts';
-import { type CollectOptions, collectedMetricChoices, collectSnapshot } from './collect/collect.ts';
+import {
+  type CollectOptions,
+  collectedMetricChoices,
+  collectSections,
+  collectSnapshot,
+} from './collect/collect.ts';
 import { renderHtml } from './report/html.ts';
 import {
   buildInsightsReport,
@@ -49,9 +54,12 @@ export async function generateGrowthReport(
     };
   const [now, before] = await Promise.all([
     collectSnapshot(pool, current, { ...options.collect, includeInbox: true }).then(step('current period')),
-    collectSnapshot(pool, previous, { ...options.collect, includeInbox: false }).then(
-      step('previous period'),
-    ),
+    // The report charts the current period's series only: none are collected for the previous one.
+    collectSnapshot(pool, previous, {
+      ...options.collect,
+      includeInbox: false,
+      sections: collectSections.filter((s) => s !== 'series'),
+    }).then(step('previous period')),
   ]);
   const outcome = evaluateRules(now.snapshot, before.snapshot, thresholds);
   options.onProgress?.('narrative');
