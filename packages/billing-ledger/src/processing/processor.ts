@@ -42,6 +42,14 @@ const applyOptionsFor = (event: StripeEventEnvelope) => ({
 });
 
 /**
+ * A fetched object as Stripe's wire JSON, which the ledger parses and stores. The SDK does not
+ * return that: stripe-node 23 turns decimal strings (`unit_amount_decimal`, `amount_decimal`,
+ * `flat_amount_decimal`, also inside subscription items and invoice lines) into `Decimal`
+ * instances, whose JSON form is the decimal string again.
+ */
+const wireJson = (o: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(o));
+
+/**
  * Re-fetching: when set, the processor asks Stripe for the object's current state instead of
  * trusting the payload (configurable; the app builds it from STRIPE_SECRET_KEY). Return null to
  * fall back to the payload (e.g. the object was deleted).
@@ -125,7 +133,8 @@ export async function processEvent(
     }
     let object = event.data.object;
     if (options.fetchObject && typeof object.id === 'string' && typeof object.object === 'string') {
-      object = (await options.fetchObject({ id: object.id, object: object.object })) ?? object;
+      const fetched = await options.fetchObject({ id: object.id, object: object.object });
+      if (fetched) object = wireJson(fetched);
     }
     const ctx = {
       client,

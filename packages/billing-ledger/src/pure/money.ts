@@ -40,13 +40,19 @@ export function percentToBasis(percentOff: number): bigint {
 }
 
 /**
- * MRR of one period amount after percent discounts (applied one after another) normalised by the
- * monthly factor, rounded half-up once.
+ * MRR of one period amount (minor units, or an exact fraction of them for decimal unit amounts)
+ * after percent discounts (applied one after another) normalised by the monthly factor, rounded
+ * half-up once.
  */
-export function normaliseToMonthly(periodAmount: bigint, percentOffs: number[], factor: Ratio): bigint {
-  if (periodAmount <= 0n) return 0n;
-  let num = periodAmount * factor.num;
-  let den = factor.den;
+export function normaliseToMonthly(
+  periodAmount: bigint | Ratio,
+  percentOffs: number[],
+  factor: Ratio,
+): bigint {
+  const amount = typeof periodAmount === 'bigint' ? { num: periodAmount, den: 1n } : periodAmount;
+  if (amount.num <= 0n || amount.den <= 0n) return 0n;
+  let num = amount.num * factor.num;
+  let den = amount.den * factor.den;
   for (const p of percentOffs) {
     const bp = percentToBasis(p);
     const keep = bp >= 10000n ? 0n : bp <= 0n ? 10000n : 10000n - bp;
@@ -84,6 +90,17 @@ const threeDecimal = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 export function minorUnitExponent(currency: string): number {
   const c = currency.toLowerCase();
   return zeroDecimal.has(c) ? 0 : threeDecimal.has(c) ? 3 : 2;
+}
+
+/**
+ * A decimal amount as Stripe writes it (`unit_amount_decimal`: "1234.5", "0.000000000001", "12")
+ * as an exact ratio of minor units; null unless a plain non-negative decimal.
+ */
+export function parseDecimalAmount(text: string): Ratio | null {
+  const m = /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(text);
+  if (!m) return null;
+  const frac = m[2] ?? '';
+  return { num: BigInt(`${m[1]}${frac}`), den: 10n ** BigInt(frac.length) };
 }
 
 /** An exchange rate written as a plain decimal ("1.0845", "0.0067") as an exact ratio; null if not a positive decimal. */

@@ -8,6 +8,7 @@ import {
   effectiveDiscounts,
   type ItemSnapshot,
   itemPeriodAmount,
+  itemPeriodAmountExact,
   type SubscriptionSnapshot,
   type SubscriptionVersion,
   subscriptionIntervals,
@@ -68,6 +69,42 @@ describe('item amounts', () => {
       6000n,
     );
     expect(itemPeriodAmount(item({ unitAmount: null, unitAmountDecimal: '12.5', quantity: 3 }))).toBe(38n);
+    // Exact decimals, never binary floats: 0.285 x 100 = 28.5 -> 29 (as a float product, 28.4999...).
+    expect(itemPeriodAmount(item({ unitAmount: null, unitAmountDecimal: '0.285', quantity: 100 }))).toBe(29n);
+    expect(
+      itemPeriodAmountExact(item({ unitAmount: null, unitAmountDecimal: '1234.50', quantity: 3 })),
+    ).toEqual({
+      num: 370350n,
+      den: 100n,
+    });
+  });
+  it('decimal unit amounts are rounded once, after normalisation', () => {
+    const at = T0 + DAY;
+    const snap = (unitAmountDecimal: string, interval: 'month' | 'year', quantity = 1) =>
+      sub({ items: [item({ unitAmount: null, unitAmountDecimal, interval, quantity })] });
+    // 4898.5 x 3 = 14695.5 -> 14696 (half-up).
+    expect(subscriptionMrrAt(snap('4898.5', 'month', 3), at).get('si_1')).toBe(14696);
+    // 58781.5 / 12 = 4898.458... -> 4898 (rounding the year's amount first would give 58782 / 12 = 4898.5 -> 4899).
+    expect(subscriptionMrrAt(snap('58781.5', 'year'), at).get('si_1')).toBe(4898);
+    // An amount off (whole minor units) comes off the exact amounts, item after item.
+    const off = {
+      id: 'di_3',
+      percentOff: null,
+      amountOff: 1500,
+      currency: 'usd',
+      duration: 'forever' as const,
+      start: T0,
+      end: null,
+    };
+    const two = sub({
+      discounts: [off],
+      items: [
+        item({ id: 'si_a', unitAmount: null, unitAmountDecimal: '1025.25' }),
+        item({ id: 'si_b', unitAmount: null, unitAmountDecimal: '1025.25' }),
+      ],
+    });
+    // si_a: 1025.25 - 1025.25 = 0 (474.75 left); si_b: 1025.25 - 474.75 = 550.5 -> 551.
+    expect(Object.fromEntries(subscriptionMrrAt(two, at))).toEqual({ si_a: 0, si_b: 551 });
   });
   it('tiered prices bill what Stripe would bill for the quantity', () => {
     const tiers = [

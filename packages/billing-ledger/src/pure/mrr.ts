@@ -1,4 +1,11 @@
-import { monthlyFactor, normaliseToMonthly, type RecurringInterval } from './money.ts';
+import {
+  monthlyFactor,
+  normaliseToMonthly,
+  parseDecimalAmount,
+  type Ratio,
+  type RecurringInterval,
+  roundHalfUp,
+} from './money.ts';
 
 /**
  * MRR normalisation (METRICS.md, "MRR of a subscription item"): pure functions over normalised
@@ -143,11 +150,22 @@ export function itemPeriodAmount(item: ItemSnapshot): bigint {
     return total;
   }
   if (item.unitAmount !== null) return BigInt(item.unitAmount) * BigInt(qty);
-  if (item.unitAmountDecimal !== null) {
-    const d = Number(item.unitAmountDecimal);
-    return Number.isFinite(d) ? BigInt(Math.round(d * qty)) : 0n;
-  }
-  return 0n;
+  if (item.unitAmountDecimal === null) return 0n;
+  // What Stripe bills: the exact decimal amount, rounded half-up to the minor unit.
+  const exact = itemPeriodAmountExact(item);
+  return roundHalfUp(exact.num, exact.den);
+}
+
+/**
+ * `itemPeriodAmount` before any rounding: a decimal unit amount (`unit_amount_decimal`, in
+ * fractions of a minor unit, up to 12 decimals) times the quantity stays an exact fraction, so MRR
+ * rounds half-up once, after normalisation (METRICS.md), and never through binary floats.
+ */
+export function itemPeriodAmountExact(item: ItemSnapshot): Ratio {
+  if (item.billingScheme === 'tiered' || item.unitAmount !== null || item.unitAmountDecimal === null)
+    return { num: itemPeriodAmount(item), den: 1n };
+  const d = parseDecimalAmount(item.unitAmountDecimal);
+  return d ? { num: d.num * BigInt(billedQuantity(item)), den: d.den } : { num: 0n, den: 1n };
 }
 
 /** Does this discount reduce MRR at instant t? `once` coupons never do. */
@@ -248,10 +266,13 @@ export function subscriptionMrrAt(
   const percents = discounts
     .filter((d) => d.percentOff !== null && d.percentOff > 0)
     .map((d) => d.percentOff!);
-  const amountOffLeft = new Map<string, bigint>();
+  // Amount-off left per currency, in fractions of a minor unit of denominator `den` (decimal
+  // unit amounts make item amounts fractions).
+  const amountOffLeft = new Map<string, Ratio>();
   for (const d of discounts) {
     if (d.amountOff !== null && d.amountOff > 0 && d.currency) {
-      amountOffLeft.set(d.currency, (amountOffLeft.get(d.currency) ?? 0n) + BigInt(d.amountOff));
+      const left = amountOffLeft.get(d.currency) ?? { num: 0n, den: 1n };
+      amountOffLeft.set(d.currency, { num: left.num + BigInt(d.amountOff) * left.den, den: left.den });
     }
   }
   for (const item of s.items) {
@@ -259,12 +280,16 @@ export function subscriptionMrrAt(
       out.set(item.id, 0);
       continue;
     }
-    let amount = itemPeriodAmount(item);
-    const left = amountOffLeft.get(item.currency) ?? 0n;
-    if (left > 0n) {
-      const used = left > amount ? amount : left;
-      amount -= used;
-      amountOffLeft.set(item.currency, left - used);
+    let amount = itemPeriodAmountExact(item);
+    const left = amountOffLeft.get(item.currency);
+    if (left && left.num > 0n) {
+      // On the common denominator: used = min(left, amount).
+      const den = left.den * amount.den;
+      const l = left.num * amount.den;
+      const a = amount.num * left.den;
+      const used = l > a ? a : l;
+      amount = { num: a - used, den };
+      amountOffLeft.set(item.currency, { num: l - used, den });
     }
     out.set(
       item.id,
