@@ -465,6 +465,75 @@ describe('admin dashboard in Chromium', () => {
     }
   });
 
+  it('limits failed sign-ins per address and per account: 429 with a clear message, shown by the form', async () => {
+    // Its own database and low limits, so the lockouts here touch no other test.
+    const lockDb = await createTestDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'org-admin-e2e-throttle-'));
+    const fourth = await startApp({
+      DATABASE_URL: lockDb.url,
+      ORG_DATA_DIR: dir,
+      ADMIN_PASSWORD: PASSWORD,
+      ADMIN_LOGIN_MAX_FAILURES_PER_IP: '3',
+      ADMIN_LOGIN_MAX_FAILURES_PER_ACCOUNT: '6',
+      ADMIN_LOGIN_LOCKOUT_MINUTES: '10',
+    });
+    const ctx = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.9' } });
+    const post = (password: string, ip: string, origin = fourth.url) =>
+      fetch(`${fourth.url}/login/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': ip },
+        body: JSON.stringify({ password }),
+      });
+    try {
+      expect((await post(PASSWORD, '203.0.113.1', 'http://evil.example')).status).toBe(403);
+      // Per address: the third failure within the window locks the address.
+      expect((await post('wrong-password-1', '203.0.113.1')).status).toBe(401);
+      expect((await post('wrong-password-2', '203.0.113.1')).status).toBe(401);
+      const locked = await post('wrong-password-3', '203.0.113.1');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(500);
+      expect(((await locked.json()) as { error: string }).error).toBe(
+        'Too many failed sign-ins from this address. Try again in 10 minutes.',
+      );
+      // Locked means refused before the password is checked, even the right one.
+      const refused = await post(PASSWORD, '203.0.113.1');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('set-cookie')).toBeNull();
+      // Another address still gets in (the account is at 3 of 6); success clears its counts.
+      const ok = await post(PASSWORD, '203.0.113.2');
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('set-cookie')).toContain('org_admin_session=');
+
+      // The form shows the message (the browser's requests come from 203.0.113.9).
+      const p = await ctx.newPage();
+      for (let i = 0; i < 3; i++) {
+        await p.goto(`${fourth.url}/login`);
+        await p.fill('input[name=password]', `wrong-in-browser-${i}`);
+        await p.click('button[type=submit]');
+        await expect(p.locator('p.error').textContent()).resolves.toBe(
+          i < 2 ? 'Wrong password.' : 'Too many failed sign-ins from this address. Try again in 10 minutes.',
+        );
+      }
+      await p.screenshot({ path: path.join(shots, 'login-throttled.png') });
+
+      // Per account: failures spread over addresses (3 from the browser above, 3 more here) lock the
+      // account for every address.
+      expect((await post('wrong-password-4', '198.51.100.1')).status).toBe(401);
+      expect((await post('wrong-password-5', '198.51.100.2')).status).toBe(401);
+      const accountLocked = await post('wrong-password-6', '198.51.100.3');
+      expect(accountLocked.status).toBe(429);
+      expect(((await accountLocked.json()) as { error: string }).error).toBe(
+        'Too many failed sign-ins for this account. Try again in 10 minutes.',
+      );
+      expect((await post(PASSWORD, '192.0.2.200')).status).toBe(429);
+    } finally {
+      await ctx.close();
+      await fourth.stop();
+      await lockDb.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ships no secret, service key or database URL to the browser', () => {
     const files = clientFiles();
     expect(files.some((f) => f.endsWith('.js'))).toBe(true);

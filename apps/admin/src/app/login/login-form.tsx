@@ -1,12 +1,40 @@
 'use client';
 
-import { useActionState } from 'react';
-import { type LoginState, loginAction } from './actions.ts';
+import { type FormEvent, useState } from 'react';
 
+/** Posts to /login/session; on success loads the dashboard, otherwise shows the server's message. */
 export function LoginForm({ withEmail }: { withEmail: boolean }) {
-  const [state, action, pending] = useActionState<LoginState, FormData>(loginAction, {});
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const password = String(form.get('password') ?? '');
+    const email = form.get('email');
+    if (!password) return setError('Enter the password.');
+    setPending(true);
+    setError(null);
+    try {
+      const res = await fetch('/login/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password, ...(typeof email === 'string' && email ? { email } : {}) }),
+      });
+      if (res.ok) {
+        window.location.assign('/');
+        return;
+      }
+      const data = (await res.json().catch(() => ({}))) as { error?: string };
+      setError(data.error ?? `Sign-in failed (HTTP ${res.status}).`);
+    } catch {
+      setError('The server did not answer. Try again.');
+    }
+    setPending(false);
+  }
+
   return (
-    <form action={action}>
+    <form onSubmit={submit} method="post" action="/login/session">
       {withEmail ? (
         <>
           <label htmlFor="email">Email</label>
@@ -15,9 +43,9 @@ export function LoginForm({ withEmail }: { withEmail: boolean }) {
       ) : null}
       <label htmlFor="password">Password</label>
       <input id="password" name="password" type="password" autoComplete="current-password" required />
-      {state.error ? (
+      {error ? (
         <p className="error" role="alert">
-          {state.error}
+          {error}
         </p>
       ) : null}
       <p>
