@@ -23,6 +23,9 @@ const workspacePackages = {
 
 const config: NextConfig = {
   reactStrictMode: true,
+  // The page benchmark builds and serves its own copy (ADMIN_DIST_DIR=.next-bench) so a test run's
+  // `next build` cannot replace the files under a running benchmark.
+  distDir: process.env.ADMIN_DIST_DIR || '.next',
   // Type checking is the `typecheck` task (tsc -p tsconfig.json). Next's own pass would also check the
   // workspace packages' source under Next's global types, where NODE_ENV is a required env key.
   typescript: { ignoreBuildErrors: true },

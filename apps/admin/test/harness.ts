@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const appDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nextBin = path.join(appDir, 'node_modules', '.bin', 'next');
+/** Where `next build` writes and `next start` reads (next.config.ts reads the same variable). */
+export const distDir = process.env.ADMIN_DIST_DIR || '.next';
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -28,13 +30,16 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
  * `next build` once per run. ADMIN_E2E_REUSE_BUILD=1 reuses an existing .next (e.g. right after
  * `turbo build` in CI); otherwise the test builds, so it always exercises the current source.
  */
-export async function buildApp(env: Record<string, string> = {}): Promise<void> {
-  if (process.env.ADMIN_E2E_REUSE_BUILD === '1' && existsSync(path.join(appDir, '.next', 'BUILD_ID'))) return;
+export async function buildApp(
+  env: Record<string, string> = {},
+  reuse = process.env.ADMIN_E2E_REUSE_BUILD === '1',
+): Promise<void> {
+  if (reuse && existsSync(path.join(appDir, distDir, 'BUILD_ID'))) return;
   await run(['build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env });
 }
 
 /** Every file the browser can download: .next/static (JS chunks, CSS, media). */
-export function clientFiles(dir = path.join(appDir, '.next', 'static')): string[] {
+export function clientFiles(dir = path.join(appDir, distDir, 'static')): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
@@ -71,6 +76,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
       HOME: process.env.HOME ?? '/tmp',
       NEXT_TELEMETRY_DISABLED: '1',
       NODE_ENV: 'production',
+      ...(process.env.ADMIN_DIST_DIR ? { ADMIN_DIST_DIR: process.env.ADMIN_DIST_DIR } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

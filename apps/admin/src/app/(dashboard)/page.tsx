@@ -67,14 +67,20 @@ const cards: Card[] = [
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const { period, pool, currency } = await pageContext(searchParams);
-  // The growth report's own collector: the same figures as `org-reports growth` for this period.
+  // The growth report's own collector: the same figures as `org-reports growth` for this period,
+  // limited to the groups the cards show (no product or funnel queries; no series for the previous
+  // period, which only gives the change).
   const options = { currency, funnel: defaultFunnel };
   const [now, before] = await Promise.all([
-    collectSnapshot(pool, { start: period.fromDate, end: period.toDate }, options),
+    collectSnapshot(
+      pool,
+      { start: period.fromDate, end: period.toDate },
+      { ...options, sections: ['revenue', 'users', 'engagement', 'series'] },
+    ),
     collectSnapshot(
       pool,
       { start: new Date(`${period.previous.from}T00:00:00Z`), end: period.fromDate },
-      options,
+      { ...options, sections: ['revenue', 'users', 'engagement'] },
     ),
   ]);
   const show = (unit: Unit, v: number | undefined) =>
