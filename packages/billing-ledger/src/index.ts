@@ -83,6 +83,7 @@ export {
   type EventRegistry,
   mirrorObject,
 } from './processing/registry.ts';
+export { stripeObjectFetcher } from './processing/refetch.ts';
 export { startWorker, type Worker, type WorkerOptions, waitForDrain } from './processing/worker.ts';
 
 // Pure calculations (no I/O, no clock): report choices, FX, money, MRR and its movements,
