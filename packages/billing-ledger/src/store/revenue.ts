@@ -123,6 +123,8 @@ function intervalsSql(c: RevenueChoices): string {
 
 interface Plan {
   choices: RevenueChoices;
+  /** Only amounts in the report's currency are in scope (`currencies: 'only'`, or no other currency found). */
+  onlyReportCurrency: boolean;
   source: string;
   /** $4 of every query: the rate segments as JSON. */
   fx: string;
@@ -157,17 +159,25 @@ fx as (
 const fxJoin = (alias: string, currency: string, day: string) =>
   `left join fx ${alias} on ${alias}.currency = ${currency} and (${alias}.from_day is null or ${day} >= ${alias}.from_day) and (${alias}.to_day is null or ${day} < ${alias}.to_day)`;
 
-/** The factor of a joined segment; a row that found none raises instead of counting as 0. */
-const factor = (alias: string, currency: string, day: string) =>
-  `(coalesce(${alias}.num, public.billing_fx_unresolved(${currency}, ${day})) / ${alias}.den)`;
+/**
+ * `amount` converted with a joined segment, unrounded; a row that found none raises instead of
+ * counting as 0. Dividing with 20 decimals keeps the later half-up rounding exact (a converted
+ * amount's fraction is a multiple of 1/den, den < 10^14, so it never falls within 10^-20 of a half
+ * without being one).
+ */
+const converted = (amount: string, alias: string, currency: string, day: string) =>
+  `(((${amount}) * coalesce(${alias}.num, public.billing_fx_unresolved(${currency}, ${day})))::numeric(60, 20) / ${alias}.den)`;
 
 /** The rate day of "MRR as of t": the UTC day of the instant just before t. */
 const instantDay = (t: string) => `((${t} - interval '1 microsecond') at time zone 'UTC')::date`;
 const dayOf = (t: string) => `(${t} at time zone 'UTC')::date`;
 
-/** Rows of `alias` in the report: all currencies when converting, else the report's currency ($3). */
-const currencyFilter = (c: RevenueChoices, alias: string) =>
-  c.currencies === 'convert' ? 'true' : `${alias}.currency = $3`;
+/**
+ * Rows of `alias` in the report: all currencies when converting, else the report's currency ($3)
+ * (also when converting finds no other currency in scope: the same rows, and the indexes on
+ * currency apply).
+ */
+const currencyFilter = (p: Plan, alias: string) => (p.onlyReportCurrency ? `${alias}.currency = $3` : 'true');
 
 const meteredLinesSql = `
   select l.currency, l.amount, i.paid_at
@@ -190,7 +200,8 @@ async function plan(
   const choices = revenueChoices(q.currency, q.options);
   const source = intervalsSql(choices);
   const quote = choices.currency;
-  if (choices.currencies === 'only') return { choices, source, fx: identityFx(quote), rates: [] };
+  if (choices.currencies === 'only')
+    return { choices, onlyReportCurrency: true, source, fx: identityFx(quote), rates: [] };
   const cash = q.cash
     ? `union all
        select currency, min(${dayOf('succeeded_at')}) from public.stripe_payment_intents
@@ -215,7 +226,8 @@ async function plan(
   const needs: FxNeed[] = rows
     .filter((r) => r.currency !== quote)
     .map((r) => ({ currency: r.currency, firstDay: r.first_day }));
-  if (needs.length === 0) return { choices, source, fx: identityFx(quote), rates: [] };
+  if (needs.length === 0)
+    return { choices, onlyReportCurrency: true, source, fx: identityFx(quote), rates: [] };
   const firstDay = needs.map((n) => n.firstDay).sort()[0]!;
   const lastDay = [rateDayOf(q.to), ...needs.map((n) => n.firstDay)].sort().at(-1)!;
   const stored = await loadFxRates(
@@ -228,7 +240,13 @@ async function plan(
   const resolved = resolveRates(stored, needs, quote, lastDay);
   if (!resolved.ok)
     throw new LedgerError('missing_fx_rate', missingFxRateMessage(resolved.error), { cause: resolved.error });
-  return { choices, source, fx: segmentsJson(resolved.value.segments), rates: resolved.value.used };
+  return {
+    choices,
+    onlyReportCurrency: false,
+    source,
+    fx: segmentsJson(resolved.value.segments),
+    rates: resolved.value.used,
+  };
 }
 
 const params = (p: Plan, from: Date, to: Date, ...more: unknown[]) => [
@@ -257,19 +275,28 @@ async function mrrAtInstants(
   to: Date,
   at: Date[],
 ): Promise<InstantRow[]> {
-  const day = instantDay('per.at');
+  if (p.onlyReportCurrency) {
+    // No conversion: amounts add up as they are (the cheaper plan of a single currency).
+    const { rows } = await db.query<InstantRow>(
+      `with ${fxCte},
+       pts as (select distinct unnest($5::timestamptz[]) as at)
+       select p.at, coalesce(sum(i.mrr), 0)::bigint as mrr, count(distinct i.customer_id)::int as paying
+       from pts p left join ${p.source} i
+         on i.currency = $3 and i.valid_from < p.at and (i.valid_to is null or i.valid_to >= p.at)
+       group by p.at order by p.at`,
+      params(p, from, to, at),
+    );
+    return rows.map((r) => ({ at: r.at, mrr: Number(r.mrr), paying: r.paying }));
+  }
+  const day = instantDay('p.at');
   const { rows } = await db.query<InstantRow>(
     `with ${fxCte},
      pts as (select distinct unnest($5::timestamptz[]) as at),
-     per as (
-       select p.at, i.customer_id, i.currency, sum(i.mrr) as m
-       from pts p join ${p.source} i on i.valid_from < p.at and (i.valid_to is null or i.valid_to >= p.at)
-       where ${currencyFilter(p.choices, 'i')}
-       group by 1, 2, 3
-     ),
      conv as (
-       select per.at, per.customer_id, round(sum(per.m * ${factor('f', 'per.currency', day)})) as m
-       from per ${fxJoin('f', 'per.currency', day)}
+       select p.at, i.customer_id, round(sum(${converted('i.mrr', 'f', 'i.currency', day)})) as m
+       from pts p join ${p.source} i on i.valid_from < p.at and (i.valid_to is null or i.valid_to >= p.at)
+       ${fxJoin('f', 'i.currency', day)}
+       where ${currencyFilter(p, 'i')}
        group by 1, 2
      )
      select p.at, coalesce(sum(c.m), 0)::bigint as mrr, (count(c.customer_id) filter (where c.m > 0))::int as paying
@@ -306,12 +333,12 @@ function movesSql(p: Plan, perCurrency: boolean): string {
   const partPc = perCurrency ? 'pc.customer_id, pc.currency' : 'pc.customer_id';
   const partE = perCurrency ? 'e.customer_id, e.currency' : 'e.customer_id';
   const day = dayOf('pc.b_start');
-  const convert = perCurrency ? '' : ` * ${factor('f', 'pc.item_currency', day)}`;
+  const conv = (amount: string) => (perCurrency ? amount : converted(amount, 'f', 'pc.item_currency', day));
   return `
   with ${fxCte},
   iv as (
     select customer_id, currency, valid_from, valid_to, mrr from ${p.source} s
-    where ${currencyFilter(p.choices, 's')} and valid_from < $2 and (valid_to is null or valid_to >= $1)
+    where ${currencyFilter(p, 's')} and valid_from < $2 and (valid_to is null or valid_to >= $1)
   ),
   changes as (
     select distinct ${part}, date_trunc('day', b at time zone 'UTC') at time zone 'UTC' as day
@@ -331,7 +358,7 @@ function movesSql(p: Plan, perCurrency: boolean): string {
     group by ${partB}, b.b_start, b.b_end, i.currency
   ),
   eod as (
-    select ${partPc}, pc.b_start, pc.b_end, round(sum(pc.prev${convert})) as prev, round(sum(pc.now${convert})) as now
+    select ${partPc}, pc.b_start, pc.b_end, round(sum(${conv('pc.prev')})) as prev, round(sum(${conv('pc.now')})) as now
     from percur pc ${perCurrency ? '' : fxJoin('f', 'pc.item_currency', day)}
     group by ${partPc}, pc.b_start, pc.b_end
   ),
@@ -493,15 +520,15 @@ async function retention(
     `with ${fxCte},
      s0 as (
        select customer_id, currency, sum(mrr) as m from ${p.source} i
-       where ${currencyFilter(p.choices, 'i')} and valid_from < $1 and (valid_to is null or valid_to >= $1) group by 1, 2
+       where ${currencyFilter(p, 'i')} and valid_from < $1 and (valid_to is null or valid_to >= $1) group by 1, 2
      ),
      e0 as (
        select customer_id, currency, sum(mrr) as m from ${p.source} i
-       where ${currencyFilter(p.choices, 'i')} and valid_from < $2 and (valid_to is null or valid_to >= $2)
+       where ${currencyFilter(p, 'i')} and valid_from < $2 and (valid_to is null or valid_to >= $2)
          and customer_id in (select customer_id from s0) group by 1, 2
      ),
-     s as (select x.customer_id, round(sum(x.m * ${factor('f', 'x.currency', day)})) as m from s0 x ${fxJoin('f', 'x.currency', day)} group by 1),
-     e as (select x.customer_id, round(sum(x.m * ${factor('f', 'x.currency', day)})) as m from e0 x ${fxJoin('f', 'x.currency', day)} group by 1)
+     s as (select x.customer_id, round(sum(${converted('x.m', 'f', 'x.currency', day)})) as m from s0 x ${fxJoin('f', 'x.currency', day)} group by 1),
+     e as (select x.customer_id, round(sum(${converted('x.m', 'f', 'x.currency', day)})) as m from e0 x ${fxJoin('f', 'x.currency', day)} group by 1)
      select coalesce(sum(s.m), 0)::bigint as start, coalesce(sum(e.m), 0)::bigint as now, coalesce(sum(least(coalesce(e.m, 0), s.m)), 0)::bigint as capped
      from s left join e using (customer_id)`,
     params(p, from, to),
@@ -514,13 +541,13 @@ async function retention(
 
 /** Sums `amount` of a relation with `currency` and `ts` columns, converted at the rate of each row's day. */
 const convertedSum = (relation: string, where: string) => `(
-  select coalesce(sum(round(x.total * ${factor('f', 'x.currency', 'x.day')})), 0)::bigint
+  select coalesce(sum(round(${converted('x.total', 'f', 'x.currency', 'x.day')})), 0)::bigint
   from (select r.currency, ${dayOf('r.ts')} as day, sum(r.amount) as total from ${relation} r where ${where} group by 1, 2) x
   ${fxJoin('f', 'x.currency', 'x.day')}
 )`;
 
 async function cash(db: Queryable, p: Plan, from: Date, to: Date): Promise<RevenueSummary['cash']> {
-  const cur = (alias: string) => currencyFilter(p.choices, alias);
+  const cur = (alias: string) => currencyFilter(p, alias);
   const { rows } = await db.query(
     `with ${fxCte}
      select
@@ -562,8 +589,8 @@ async function usageRevenue(
 ): Promise<RevenueSummary['usageRevenue']> {
   const { rows } = await db.query<{ amount: number; lines: number }>(
     `with ${fxCte}
-     select ${convertedSum(`(select currency, amount, paid_at as ts from (${meteredLinesSql}) m)`, currencyFilter(p.choices, 'r'))} as amount,
-       (select count(*)::int from (${meteredLinesSql}) r where ${currencyFilter(p.choices, 'r')}) as lines`,
+     select ${convertedSum(`(select currency, amount, paid_at as ts from (${meteredLinesSql}) m)`, currencyFilter(p, 'r'))} as amount,
+       (select count(*)::int from (${meteredLinesSql}) r where ${currencyFilter(p, 'r')}) as lines`,
     params(p, from, to),
   );
   return { amount: Number(rows[0]?.amount ?? 0), lines: rows[0]?.lines ?? 0 };
@@ -577,7 +604,7 @@ async function breakdown(db: Queryable, p: Plan, from: Date, to: Date): Promise<
        select currency,
          coalesce(sum(mrr) filter (where valid_from < $1 and (valid_to is null or valid_to >= $1)), 0)::bigint as start,
          coalesce(sum(mrr) filter (where valid_from < $2 and (valid_to is null or valid_to >= $2)), 0)::bigint as end
-       from ${p.source} i where ${currencyFilter(p.choices, 'i')} and valid_from < $2 and (valid_to is null or valid_to >= $1)
+       from ${p.source} i where ${currencyFilter(p, 'i')} and valid_from < $2 and (valid_to is null or valid_to >= $1)
        group by currency`,
       params(p, from, to),
     ),
@@ -698,11 +725,11 @@ export async function topCustomers(
     `with ${fxCte},
      per as (
        select i.customer_id, i.currency, sum(i.mrr) as m, min(i.valid_from) as since from ${p.source} i
-       where ${currencyFilter(p.choices, 'i')} and i.valid_from < $1 and (i.valid_to is null or i.valid_to >= $1)
+       where ${currencyFilter(p, 'i')} and i.valid_from < $1 and (i.valid_to is null or i.valid_to >= $1)
        group by 1, 2
      ),
      conv as (
-       select x.customer_id, round(sum(x.m * ${factor('f', 'x.currency', day)}))::bigint as mrr, min(x.since) as since
+       select x.customer_id, round(sum(${converted('x.m', 'f', 'x.currency', day)}))::bigint as mrr, min(x.since) as since
        from per x ${fxJoin('f', 'x.currency', day)} group by 1
      )
      select c.customer_id, k.email, k.name, c.mrr, c.since
