@@ -42,7 +42,10 @@ export interface CollectOptions {
   sections?: readonly CollectSection[] | undefined;
 }
 
-/** Groups of a snapshot, each with its own queries; `series` are the MRR and DAU series. */
+/**
+ * Groups of a snapshot, each with its own queries; `series` are the MRR and DAU series (asked for
+ * alone, the snapshot holds only them: a page can stream its charts apart from its figures).
+ */
 export type CollectSection = 'revenue' | 'users' | 'engagement' | 'series' | 'product' | 'funnel';
 export const collectSections: readonly CollectSection[] = [
   'revenue',
@@ -117,7 +120,7 @@ export async function collectSnapshot(
             stickiness(pool, { app: options.app, asOf: period.end }),
           )
         : skip,
-      want.has('engagement') && want.has('series')
+      want.has('series')
         ? optional('Engagement: DAU series', unavailable, () => activeUsersSeries(pool, scope))
         : skip,
       want.has('users') ? optional('Users: total and new', unavailable, () => userCounts(pool, scope)) : skip,
@@ -157,7 +160,7 @@ export async function collectSnapshot(
         ? optional('Ledger health: webhook inbox', unavailable, () => inboxStats(pool, { asOf: period.end }))
         : skip,
       want.has('revenue') ? optional('Revenue', unavailable, () => revenueSummary(pool, revenueRange)) : skip,
-      want.has('revenue') && want.has('series')
+      want.has('series')
         ? optional('Revenue: MRR by day', unavailable, () =>
             mrrSeries(pool, { ...revenueRange, interval: 'day' }),
           )
@@ -174,6 +177,9 @@ export async function collectSnapshot(
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     currency: options.currency,
   };
+  const mrrSeriesPoints = mrrDaily?.length
+    ? mrrDaily.map((p) => ({ date: new Date(Date.parse(p.at) - 1).toISOString().slice(0, 10), value: p.mrr }))
+    : undefined;
   if (revenue) {
     const m = revenue.movements;
     snapshot.revenue = {
@@ -199,15 +205,10 @@ export async function collectSnapshot(
       ...(revenue.quickRatio !== null ? { quickRatio: revenue.quickRatio } : {}),
       ...(revenue.nrr !== null ? { nrr: revenue.nrr } : {}),
       ...(revenue.grr !== null ? { grr: revenue.grr } : {}),
-      ...(mrrDaily?.length
-        ? {
-            mrrSeries: mrrDaily.map((p) => ({
-              date: new Date(Date.parse(p.at) - 1).toISOString().slice(0, 10),
-              value: p.mrr,
-            })),
-          }
-        : {}),
+      ...(mrrSeriesPoints ? { mrrSeries: mrrSeriesPoints } : {}),
     };
+  } else if (mrrSeriesPoints) {
+    snapshot.revenue = { mrrSeries: mrrSeriesPoints };
   }
   if (want.has('users') && (counts || activation || periodActive !== undefined)) {
     snapshot.users = {
@@ -216,7 +217,7 @@ export async function collectSnapshot(
       ...(activation?.rate != null ? { activationRate: activation.rate } : {}),
     };
   }
-  if (want.has('engagement') && (active || stick || series)) {
+  if ((want.has('engagement') && (active || stick || series)) || series?.length) {
     snapshot.engagement = {
       ...(active ? { dau: active.dau, wau: active.wau, mau: active.mau } : {}),
       ...(stick?.dauOverMau != null ? { stickiness: stick.dauOverMau } : {}),
