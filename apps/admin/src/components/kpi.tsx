@@ -1,5 +1,5 @@
+import type { ReactNode } from 'react';
 import { change, formatPercent } from '../lib/format.ts';
-import { Sparkline } from './charts.tsx';
 
 export function Kpi({
   label,
@@ -14,7 +14,8 @@ export function Kpi({
   value: string;
   current?: number | null | undefined;
   previous?: number | null | undefined;
-  spark?: number[] | undefined;
+  /** A sparkline (or a Suspense boundary that streams one in). */
+  spark?: ReactNode;
   testId: string;
   note?: string;
 }) {
@@ -28,7 +29,7 @@ export function Kpi({
           ? (note ?? 'no previous value to compare')
           : `${delta >= 0 ? '▲' : '▼'} ${formatPercent(Math.abs(delta))} vs previous period`}
       </div>
-      {spark ? <Sparkline values={spark} /> : null}
+      {spark ?? null}
     </div>
   );
 }

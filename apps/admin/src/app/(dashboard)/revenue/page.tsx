@@ -7,6 +7,8 @@ import {
   type SeriesInterval,
   topCustomers,
 } from '@org/billing-ledger';
+import type { Pool } from '@org/db';
+import { Suspense } from 'react';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
@@ -25,9 +27,9 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
   const mrrInterval: SeriesInterval = period.days <= 90 ? 'day' : 'week';
   const moveInterval = seriesInterval(period.days);
   // The same summary `org-reports revenue --from --to --json` prints.
-  const [s, mrr, moves, top, payments, refunds] = await Promise.all([
+  // The MRR series streams in its own section (the slowest query of the page); the rest at once.
+  const [s, moves, top, payments, refunds] = await Promise.all([
     revenueSummary(pool, q),
-    mrrSeries(pool, { ...q, interval: mrrInterval }),
     movementsSeries(pool, { ...q, interval: moveInterval }),
     topCustomers(pool, { asOf: period.toDate, currency, limit: 10 }),
     recentPayments(pool, { asOf: period.toDate, currency, limit: 10 }),
@@ -73,37 +75,17 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
         ))}
       </dl>
 
-      <Section title={`MRR over time (${mrrInterval})`} id="mrr-series">
-        {mrr.some((p) => p.mrr > 0) ? (
-          <>
-            <Chart
-              kind="area"
-              data={mrr.map((p) => ({ at: label(new Date(Date.parse(p.at) - 1).toISOString()), mrr: p.mrr }))}
-              xKey="at"
-              xLabel={mrrInterval === 'day' ? 'Day (UTC)' : 'Week ending (UTC)'}
-              yLabel={`MRR (${currency.toUpperCase()})`}
-              format={{ kind: 'money', currency }}
-              series={[{ key: 'mrr', label: 'MRR', color: '#2563eb' }]}
-            />
-            <ChartData
-              caption="MRR at the end of each bucket"
-              testId="table-mrr"
-              columns={[
-                { key: 'at', label: 'As of' },
-                { key: 'mrr', label: 'MRR', numeric: true },
-                { key: 'paying', label: 'Paying customers', numeric: true },
-              ]}
-              rows={mrr.map((p) => ({
-                at: formatDateTime(p.at),
-                mrr: money(p.mrr),
-                paying: p.payingCustomers,
-              }))}
-            />
-          </>
-        ) : (
-          <Empty>No MRR in this period.</Empty>
-        )}
-      </Section>
+      <Suspense
+        fallback={
+          <Section title={`MRR over time (${mrrInterval})`} id="mrr-series">
+            <p className="loading" role="status">
+              Loading MRR series…
+            </p>
+          </Section>
+        }
+      >
+        <MrrSection pool={pool} q={q} interval={mrrInterval} />
+      </Suspense>
 
       <Section title={`MRR movements (${moveInterval})`} id="movements">
         <DataTable
@@ -239,5 +221,53 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
         </Section>
       </div>
     </>
+  );
+}
+
+async function MrrSection({
+  pool,
+  q,
+  interval,
+}: {
+  pool: Pool;
+  q: { from: Date; to: Date; currency: string };
+  interval: SeriesInterval;
+}) {
+  const mrr = await mrrSeries(pool, { ...q, interval });
+  const mrrInterval = interval;
+  const currency = q.currency;
+  const label = (iso: string) => iso.slice(0, 10);
+  return (
+    <Section title={`MRR over time (${mrrInterval})`} id="mrr-series">
+      {mrr.some((p) => p.mrr > 0) ? (
+        <>
+          <Chart
+            kind="area"
+            data={mrr.map((p) => ({ at: label(new Date(Date.parse(p.at) - 1).toISOString()), mrr: p.mrr }))}
+            xKey="at"
+            xLabel={mrrInterval === 'day' ? 'Day (UTC)' : 'Week ending (UTC)'}
+            yLabel={`MRR (${currency.toUpperCase()})`}
+            format={{ kind: 'money', currency }}
+            series={[{ key: 'mrr', label: 'MRR', color: '#2563eb' }]}
+          />
+          <ChartData
+            caption="MRR at the end of each bucket"
+            testId="table-mrr"
+            columns={[
+              { key: 'at', label: 'As of' },
+              { key: 'mrr', label: 'MRR', numeric: true },
+              { key: 'paying', label: 'Paying customers', numeric: true },
+            ]}
+            rows={mrr.map((p) => ({
+              at: formatDateTime(p.at),
+              mrr: formatMoney(p.mrr, q.currency),
+              paying: p.payingCustomers,
+            }))}
+          />
+        </>
+      ) : (
+        <Empty>No MRR in this period.</Empty>
+      )}
+    </Section>
   );
 }
