@@ -228,11 +228,11 @@ export async function deduct(
 }
 
 /** Items per `public.wallet_deduct_many` call: one round trip and one database transaction each. */
-export const DEDUCT_MANY_CHUNK = 500;
+export const DEDUCT_MANY_CHUNK = 100;
 
 /**
  * Deducts a list of items in order, many per SQL call (`public.wallet_deduct_many`): one round
- * trip and one database transaction per `chunkSize` items (default 500) instead of one per item.
+ * trip and one database transaction per `chunkSize` items (default 100) instead of one per item.
  * For callers that buffer usage, such as a meter flushing its deductions. Answers are in input
  * order and each is exactly what `deduct` would answer for that item called once per item in the
  * same order: the debt limit is checked item by item, a key repeated (earlier in the list or in an
