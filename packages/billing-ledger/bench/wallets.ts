@@ -11,7 +11,9 @@
  *                          keys, explicit transactions, backends killed), verified like the test.
  *
  * Each figure is printed and written with the load average around it (a 2-core machine shared with
- * other work gives noisy figures above ~1.5) and the client's CPU time per deduction. Writes
+ * other work gives noisy figures above ~1.5), the client's CPU time per deduction and, when the
+ * server runs on this machine, its backends' CPU time per deduction (from /proc): CPU per
+ * deduction is far less sensitive to other load than deductions per second. Writes
  * bench/results/wallets.json at the repo root.
  *
  *   pnpm --filter @org/billing-ledger bench                       # fault run 64 x 2,000
@@ -19,7 +21,7 @@
  *   WALLET_BENCH_PARTS=spread,spread-lists ... bench              # some parts only
  *   WALLET_BENCH_MIGRATIONS=<dir> ... bench                       # another schema (before/after)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findRepoRoot } from '@org/db';
@@ -51,6 +53,22 @@ const parts = new Set(
 
 const load = () => Number((os.loadavg()[0] ?? 0).toFixed(2));
 
+// Linux reports process CPU in clock ticks (USER_HZ, 100 per second).
+const TICKS_PER_SECOND = 100;
+/** utime + stime of these processes, or null when /proc does not have them (remote server). */
+function backendTicks(pids: number[]): number | null {
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return pids.length ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
 interface Figure {
   api: 'deduct' | 'deductMany';
   clients: number;
@@ -60,6 +78,8 @@ interface Figure {
   perSecond: number;
   /** Client (Node) CPU per deduction, microseconds. */
   clientCpuUsPerDeduction: number;
+  /** The server backends' CPU per deduction, microseconds (null when the server is not local). */
+  serverCpuUsPerDeduction: number | null;
   applied: number;
   rejected: number;
   loadAverage: { before: number; after: number };
@@ -72,6 +92,14 @@ async function measure(
   target: number,
   run: (client: number, call: number) => Promise<{ applied: number; rejected: number; deductions: number }>,
 ): Promise<Figure> {
+  // One connection per client, opened before the clock starts; their backends' CPU is read around the run.
+  await Promise.all(Array.from({ length: n.clients }, () => pool.query('select 1')));
+  const pids = (
+    await pool.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and application_name = 'wallet-bench'`,
+    )
+  ).rows.map((r) => r.pid);
+  const serverBefore = backendTicks(pids);
   const before = load();
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -88,6 +116,7 @@ async function measure(
   );
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const serverAfter = backendTicks(pids);
   return {
     api,
     clients: n.clients,
@@ -96,6 +125,10 @@ async function measure(
     seconds: Number((ms / 1000).toFixed(2)),
     perSecond: Math.round(totals.deductions / (ms / 1000)),
     clientCpuUsPerDeduction: Math.round((used.user + used.system) / totals.deductions),
+    serverCpuUsPerDeduction:
+      serverBefore === null || serverAfter === null
+        ? null
+        : Math.round(((serverAfter - serverBefore) * 1e6) / TICKS_PER_SECOND / totals.deductions),
     applied: totals.applied,
     rejected: totals.rejected,
     loadAverage: { before, after: load() },
@@ -106,7 +139,11 @@ async function measure(
 const migrationsDir = env.WALLET_BENCH_MIGRATIONS;
 const db = await createTestDatabase(undefined, { poolMax: 4, ...(migrationsDir ? { migrationsDir } : {}) });
 // The callers' pool: one connection per client, as an app would size it.
-const pool = new pg.Pool({ connectionString: db.url, max: Math.max(clients, listClients) });
+const pool = new pg.Pool({
+  connectionString: db.url,
+  max: Math.max(clients, listClients),
+  application_name: 'wallet-bench',
+});
 const results: Record<string, unknown> = {};
 try {
   const server = (await db.pool.query<{ v: string }>(`select current_setting('server_version') as v`))
@@ -260,7 +297,7 @@ try {
   const line = (label: string, f: Figure | undefined) =>
     f &&
     console.log(
-      `  ${label.padEnd(34)} ${String(f.perSecond).padStart(6)} deductions/s  (${f.clients} clients, ${f.deductions} deductions in ${f.calls} calls, ${f.seconds}s; client CPU ${f.clientCpuUsPerDeduction} us/deduction; load ${f.loadAverage.before} -> ${f.loadAverage.after}; target >= ${f.target.toLocaleString('en')})`,
+      `  ${label.padEnd(34)} ${String(f.perSecond).padStart(6)} deductions/s  (${f.clients} clients, ${f.deductions} deductions in ${f.calls} calls, ${f.seconds}s; CPU per deduction: client ${f.clientCpuUsPerDeduction} us, server ${f.serverCpuUsPerDeduction ?? '?'} us; load ${f.loadAverage.before} -> ${f.loadAverage.after}; target >= ${f.target.toLocaleString('en')})`,
     );
   console.log(`wallets on PostgreSQL ${server} (${JSON.stringify(results.server)})`);
   line('hot wallet, deduct()', results.hot as Figure | undefined);
