@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../src/processing/processor.ts';
 import { defaultEventRegistry } from '../src/processing/registry.ts';
 import { claimJobs, type LedgerQueue, STRIPE_EVENTS_QUEUE, startQueue } from '../src/queue.ts';
-import { eventScope, receiveEvent } from '../src/store/inbox.ts';
+import { eventScope, receiveEvent, replayEvent } from '../src/store/inbox.ts';
 import { parseEvent } from '../src/stripe/parse.ts';
 import { customerObject, eventFactory } from '../src/testing/index.ts';
 
@@ -112,5 +112,36 @@ describe('batch scopes', () => {
       [STRIPE_EVENTS_QUEUE],
     );
     expect(left.rows[0].n).toBe(0);
+  });
+
+  it('an event with a second job without a scope (a replay) is processed once, and both jobs complete', async () => {
+    const c1 = f.event('customer.created', T, customerObject('cus_sc', 'c1@x.test', 'C', T));
+    await receiveEvent(db.pool, envelope(c1), JSON.stringify(c1));
+    expect((await replayEvent(db.pool, c1.id)).ok).toBe(true);
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(hashtextextended('billing-ledger:scope:' || $1, 0))`, [
+        'cus_sc',
+      ]);
+      const jobs = await claimJobs<JobData>(db.pool, STRIPE_EVENTS_QUEUE, 10);
+      expect(jobs.map((j) => j.data.scope ?? null).sort()).toEqual(['cus_sc', null]);
+      const outcomes = await processBatch(db.pool, [], {
+        registry: defaultEventRegistry(),
+        jobs: batchJobs(jobs),
+      });
+      expect(Object.fromEntries(outcomes ?? [])).toEqual({ [c1.id]: { status: 'processed' } });
+      const states = await db.pool.query(`select state from pgboss.job where id = any($1::uuid[])`, [
+        jobs.map((j) => j.id),
+      ]);
+      expect(states.rows.map((r) => r.state)).toEqual(['completed', 'completed']);
+    } finally {
+      await holder.query('commit');
+      holder.release();
+    }
+    const inbox = await db.pool.query(`select status, attempts from public.stripe_events where id = $1`, [
+      c1.id,
+    ]);
+    expect(inbox.rows[0]).toEqual({ status: 'processed', attempts: 1 });
   });
 });

@@ -194,18 +194,21 @@ export async function processBatch(
            select x.job_id, x.event_id,
              x.scope is null or pg_try_advisory_xact_lock(hashtextextended('billing-ledger:scope:' || x.scope, 0)) as held
            from unnest($1::uuid[], $2::text[], $3::text[]) as x(job_id, event_id, scope)
+         ), events as materialized (
+           -- An event with several jobs (a replay beside its original) is done if any of them is held.
+           select event_id, bool_or(held) as held from claimed group by event_id
          ), done as (
-           ${completeJobsSql(schema, { name: '$4', ids: '(select array_agg(job_id) from claimed where held)' })}
+           ${completeJobsSql(schema, { name: '$4', ids: '(select array_agg(c.job_id) from claimed c join events e using (event_id) where e.held)' })}
          ), released as (
-           ${releaseJobsSql(schema, { name: '$4', ids: '(select array_agg(job_id) from claimed where not held)' })}
+           ${releaseJobsSql(schema, { name: '$4', ids: '(select array_agg(c.job_id) from claimed c join events e using (event_id) where not e.held)' })}
          ), marked as (
            update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
-           where id = any(array(select event_id from claimed where held order by event_id)) and status not in ('processed', 'ignored')
+           where id = any(array(select event_id from events where held order by event_id)) and status not in ('processed', 'ignored')
            returning id, payload
          )
-         select distinct on (c.event_id) c.event_id as id, c.held, m.payload
-         from claimed c left join marked m on m.id = c.event_id
-         order by c.event_id`,
+         select e.event_id as id, e.held, m.payload
+         from events e left join marked m on m.id = e.event_id
+         order by e.event_id`,
         [
           jobs.list.map((j) => j.id),
           jobs.list.map((j) => j.eventId),
