@@ -1,10 +1,12 @@
 import {
   type Interval,
   type Level,
+  type LifecyclePoint,
   lifecycleSeries,
   recentTransitions,
   stageDistribution,
 } from '@org/lifecycle';
+import { Suspense } from 'react';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
@@ -20,8 +22,10 @@ export default async function LifecyclePage({ searchParams }: { searchParams: Pr
   const interval: Interval =
     i === 'day' || i === 'week' || i === 'month' ? i : period.days <= 14 ? 'day' : 'week';
   const level: Level = param(sp, 'level') === 'account' ? 'account' : 'user';
-  const [series, distribution, transitions] = await Promise.all([
-    lifecycleSeries(pool, { interval, from: period.fromDate, to: period.toDate, app, level }),
+  // The series (the page's slowest query) streams in its own section; stages and transitions at once.
+  const series = lifecycleSeries(pool, { interval, from: period.fromDate, to: period.toDate, app, level });
+  series.catch(() => {});
+  const [distribution, transitions] = await Promise.all([
     stageDistribution(pool, { app, asOf: period.toDate, level }),
     recentTransitions(pool, { app, from: period.fromDate, to: period.toDate, level, limit: 25 }),
   ]);
@@ -57,49 +61,20 @@ export default async function LifecyclePage({ searchParams }: { searchParams: Pr
         <button type="submit">Apply</button>
       </form>
 
-      <Section
-        title={`New, returning, resurrecting and dormant ${subjects.toLowerCase()} per ${interval}`}
-        id="lifecycle-series"
+      <Suspense
+        fallback={
+          <Section
+            title={`New, returning, resurrecting and dormant ${subjects.toLowerCase()} per ${interval}`}
+            id="lifecycle-series"
+          >
+            <p className="loading" role="status">
+              Loading lifecycle…
+            </p>
+          </Section>
+        }
       >
-        {series.some((p) => p.new || p.returning || p.resurrecting || p.dormant) ? (
-          <>
-            <Chart
-              kind="stacked"
-              data={series.map((p) => ({
-                period: p.period,
-                new: p.new,
-                returning: p.returning,
-                resurrecting: p.resurrecting,
-                dormant: -p.dormant,
-              }))}
-              xKey="period"
-              xLabel={`${interval[0]!.toUpperCase()}${interval.slice(1)} starting (UTC)`}
-              yLabel={subjects}
-              format={{ kind: 'count' }}
-              series={[
-                { key: 'new', label: 'New', color: '#2563eb' },
-                { key: 'returning', label: 'Returning', color: '#059669' },
-                { key: 'resurrecting', label: 'Resurrecting', color: '#7c3aed' },
-                { key: 'dormant', label: 'Dormant (negative)', color: '#dc2626' },
-              ]}
-            />
-            <ChartData
-              caption={`Lifecycle per ${interval}`}
-              testId="table-lifecycle"
-              columns={[
-                { key: 'period', label: 'Interval start' },
-                { key: 'new', label: 'New', numeric: true },
-                { key: 'returning', label: 'Returning', numeric: true },
-                { key: 'resurrecting', label: 'Resurrecting', numeric: true },
-                { key: 'dormant', label: 'Dormant', numeric: true },
-              ]}
-              rows={series.map((p) => ({ ...p }))}
-            />
-          </>
-        ) : (
-          <Empty>No activity in this period.</Empty>
-        )}
-      </Section>
+        <SeriesSection series={series} interval={interval} subjects={subjects} />
+      </Suspense>
 
       <div className="grid2">
         <Section title={`Stage distribution as of ${period.to}`} id="stages">
@@ -155,5 +130,62 @@ export default async function LifecyclePage({ searchParams }: { searchParams: Pr
         </Section>
       </div>
     </>
+  );
+}
+
+async function SeriesSection({
+  series: pending,
+  interval,
+  subjects,
+}: {
+  series: Promise<LifecyclePoint[]>;
+  interval: Interval;
+  subjects: string;
+}) {
+  const series = await pending;
+  return (
+    <Section
+      title={`New, returning, resurrecting and dormant ${subjects.toLowerCase()} per ${interval}`}
+      id="lifecycle-series"
+    >
+      {series.some((p) => p.new || p.returning || p.resurrecting || p.dormant) ? (
+        <>
+          <Chart
+            kind="stacked"
+            data={series.map((p) => ({
+              period: p.period,
+              new: p.new,
+              returning: p.returning,
+              resurrecting: p.resurrecting,
+              dormant: -p.dormant,
+            }))}
+            xKey="period"
+            xLabel={`${interval[0]!.toUpperCase()}${interval.slice(1)} starting (UTC)`}
+            yLabel={subjects}
+            format={{ kind: 'count' }}
+            series={[
+              { key: 'new', label: 'New', color: '#2563eb' },
+              { key: 'returning', label: 'Returning', color: '#059669' },
+              { key: 'resurrecting', label: 'Resurrecting', color: '#7c3aed' },
+              { key: 'dormant', label: 'Dormant (negative)', color: '#dc2626' },
+            ]}
+          />
+          <ChartData
+            caption={`Lifecycle per ${interval}`}
+            testId="table-lifecycle"
+            columns={[
+              { key: 'period', label: 'Interval start' },
+              { key: 'new', label: 'New', numeric: true },
+              { key: 'returning', label: 'Returning', numeric: true },
+              { key: 'resurrecting', label: 'Resurrecting', numeric: true },
+              { key: 'dormant', label: 'Dormant', numeric: true },
+            ]}
+            rows={series.map((p) => ({ ...p }))}
+          />
+        </>
+      ) : (
+        <Empty>No activity in this period.</Empty>
+      )}
+    </Section>
   );
 }
