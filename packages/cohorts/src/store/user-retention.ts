@@ -43,18 +43,30 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
   const cap = input.periods ?? (g === 'day' ? 30 : 12);
   const asOf = input.asOf ?? input.to;
   const lastDay = utcDay(new Date(asOf.getTime() - 1));
-  const k = periodIndexSql(g, 'd.day', 'u.cs');
+  // Each (app, user) active in period k of its cohort, once. Weeks and months read the per-user
+  // bitmap rollups (one row per user and week/month, masked at the as-of day); days read the daily
+  // rollup (for "on", only the first `cap` days of the cohort).
+  const act =
+    g === 'week'
+      ? `select u.cs, u.app, u.user_id, (w.week - u.cs) / 7 as k
+         from u join public.metrics_user_active_weeks w on w.app = u.app and w.user_id = u.user_id
+         where w.week >= u.cs and w.week <= $4::date
+           and (w.days & ((1 << (least(6, $4::date - w.week) + 1)) - 1)) <> 0`
+      : g === 'month'
+        ? `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'm.month', 'u.cs')} as k
+           from u join public.metrics_user_active_months m on m.app = u.app and m.user_id = u.user_id
+           where m.month >= u.cs and m.month <= $4::date
+             and (m.days & (((1::int8 << (least($4::date, (m.month + interval '1 month')::date - 1) - m.month + 1)) - 1)::int4)) <> 0`
+        : `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'd.day', 'u.cs')} as k
+           from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
+           where d.day >= u.cs and d.day <= $4::date${input.mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
   const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
     `with u as (
        select app, user_id, to_char(date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC'), 'YYYY-MM-DD')::date as cs
        from public.metrics_users
        where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
      ),
-     act as (
-       select distinct u.cs, u.app, u.user_id, ${k} as k
-       from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
-       where d.day >= u.cs and d.day <= $4::date
-     ),
+     act as (${act}),
      cells as (
        ${
          input.mode === 'on'

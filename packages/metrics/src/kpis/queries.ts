@@ -25,68 +25,85 @@ export interface ActiveUsers {
   mau: number;
 }
 
-/** DAU, WAU (7 days ending on the as-of day) and MAU (30 days) from the daily activity rollup. */
+/**
+ * SQL: the apps a query reads, `$1` or (when `$1` is null) every app, found by a loose index scan
+ * of metrics_users, so per-app indexes stay usable for "all apps".
+ */
+const APPS_SQL = `with recursive a as (
+    (select app from public.metrics_users where $1::text is null order by app limit 1)
+    union all
+    select (select u.app from public.metrics_users u where u.app > a.app order by u.app limit 1) from a where a.app is not null
+  ) select app from a where app is not null
+  union all select $1::text where $1::text is not null`;
+
+/** The rollup scope of a query: one app, or `*` (all apps together, a user counted once). */
+const scopeOf = (app: string | undefined) => app ?? '*';
+
+/**
+ * DAU, WAU (7 days ending on the as-of day) and MAU (30 days) from the gap rollup: a user counts
+ * once in a window, on their first active day in it (gap 0 = no earlier day, or a previous active
+ * day before the window).
+ */
 export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers> {
   const day = asOfDay(input.asOf);
   const { rows } = await pool.query<{ dau: number; wau: number; mau: number }>(
-    `select count(distinct user_id) filter (where day = $2::date)::int as dau,
-            count(distinct user_id) filter (where day > $2::date - 7)::int as wau,
-            count(distinct user_id)::int as mau
-     from public.metrics_user_activity_daily
-     where ${appFilter()} and day > $2::date - 30 and day <= $2::date`,
-    [input.app ?? null, day],
+    `select coalesce(sum(users) filter (where day = $2::date), 0)::int as dau,
+            coalesce(sum(users) filter (where day > $2::date - 7 and (gap = 0 or gap > day - ($2::date - 6))), 0)::int as wau,
+            coalesce(sum(users) filter (where gap = 0 or gap > day - ($2::date - 29)), 0)::int as mau
+     from public.metrics_active_gaps
+     where app = $1 and day > $2::date - 30 and day <= $2::date`,
+    [scopeOf(input.app), day],
   );
   const r = rows[0]!;
   return { day, dau: r.dau, wau: r.wau, mau: r.mau };
 }
 
 /**
- * DAU/WAU/MAU for every UTC day of [from, to). Each active user-day d opens a window of 7 (30)
- * days that ends at the user's next active day at the latest, [d, min(next, d + N)), so the
- * windows of one user never overlap and their union is the union of the [d, d + N): the distinct
- * count on day D is a running sum of +1 (opens) / -1 (closes). One ordered pass over the rollup
- * (lead() over the user's days, read in primary-key order when an app is given), one hash
- * aggregate with three grouping sets (open day, WAU close day, MAU close day), no self-join.
+ * DAU/WAU/MAU for every UTC day of [from, to), from the gap rollup in one pass over at most
+ * (days + 29) x (distinct gaps) rows. An active user-day d with gap g counts in the WAU of the
+ * days [d + max(0, 7 - g), d + 7) (g = 0: from d): the days whose 7-day window starts after the
+ * previous active day. So each gap row adds +users at that start and -users at d + 7 (likewise
+ * with 30 for MAU), and the series is a running sum.
  */
 export async function activeUsersSeries(pool: Pool, input: Period): Promise<ActiveUsers[]> {
   const { first, last } = daysOf(input.from, input.to);
   if (last < first) return [];
-  const range = `day >= $2::date - 29 and day <= $3::date`;
-  // Per app the primary key (app, user_id, day) is unique and ordered. Across apps a user's day
-  // may appear once per app: the copies are adjacent in (user_id, day) order and all but the last
-  // have lead(day) = day, so dropping those leaves one row per user-day with its next day.
-  const where = input.app === undefined ? `$1::text is null and ${range}` : `app = $1 and ${range}`;
   const { rows } = await pool.query<{ day: string; dau: number; wau: number; mau: number }>(
-    `with n as (
-       select day, least(coalesce(nxt, day + 7), day + 7) as wc, least(coalesce(nxt, day + 30), day + 30) as mc
-       from (
-         select day, lead(day) over (partition by user_id order by day) as nxt
-         from public.metrics_user_activity_daily where ${where}
-       ) a
-       where nxt is distinct from day
+    `with g as (
+       select day, gap, users from public.metrics_active_gaps
+       where app = $1 and day >= $2::date - 29 and day <= $3::date
      ),
-     deltas as (
-       select case when grouping(day) = 0 then 0 when grouping(wc) = 0 then 1 else 2 end as k,
-              coalesce(day, wc, mc) as d, count(*) as n
-       from n group by grouping sets ((day), (wc), (mc))
+     marks as (
+       select day as d, users as dau, 0 as w, 0 as m from g
+       union all select day + case when gap between 1 and 6 then 7 - gap else 0 end, 0, users, 0 from g
+       union all select day + 7, 0, -users, 0 from g
+       union all select day + case when gap between 1 and 29 then 30 - gap else 0 end, 0, 0, users from g
+       union all select day + 30, 0, 0, -users from g
      ),
-     per_day as (
-       select d, sum(n) filter (where k = 0) as opens, sum(n) filter (where k = 1) as wcl, sum(n) filter (where k = 2) as mcl
-       from deltas group by d
-     ),
+     per_day as (select d, sum(dau) as dau, sum(w) as w, sum(m) as m from marks where d <= $3::date group by d),
      running as (
-       select g::date as day, coalesce(opens, 0) as dau,
-              sum(coalesce(opens, 0) - coalesce(wcl, 0)) over w as wau,
-              sum(coalesce(opens, 0) - coalesce(mcl, 0)) over w as mau
-       from generate_series($2::date - 29, $3::date, interval '1 day') g
-       left join per_day on per_day.d = g::date
-       window w as (order by g)
+       select s.day, coalesce(p.dau, 0) as dau, sum(coalesce(p.w, 0)) over o as wau, sum(coalesce(p.m, 0)) over o as mau
+       from (select g::date as day from generate_series($2::date - 29, $3::date, interval '1 day') g) s
+       left join per_day p on p.d = s.day
+       window o as (order by s.day)
      )
      select to_char(day, 'YYYY-MM-DD') as day, dau::int, wau::int, mau::int from running where day >= $2::date order by day`,
-    input.app === undefined ? [null, first, last] : [input.app, first, last],
+    [scopeOf(input.app), first, last],
   );
   return rows;
 }
+
+/** SQL: the bits of `month` (first day of a month) covering the days [lo, hi], as an int4 mask. */
+const monthMask = (month: string, lo: string, hi: string) =>
+  `(case when greatest(${lo}, ${month}) > least(${hi}, (${month} + interval '1 month')::date - 1) then 0
+         else ((1::int8 << (least(${hi}, (${month} + interval '1 month')::date - 1) - ${month} + 1)) - (1::int8 << (greatest(${lo}, ${month}) - ${month})))::int4 end)`;
+
+/** SQL: per user of a scope, the number of active days in [lo, hi] (month bitmaps, popcount). */
+const activeDaysPerUser = (scope: string, lo: string, hi: string) =>
+  `select m.user_id, sum(bit_count((m.days & ${monthMask('m.month', lo, hi)})::bit(32)))::int as active_days
+   from public.metrics_user_active_months m
+   where m.app = ${scope} and m.month >= date_trunc('month', ${lo})::date and m.month <= ${hi}
+   group by m.user_id`;
 
 export interface Stickiness {
   day: string;
@@ -107,12 +124,10 @@ export async function stickiness(pool: Pool, input: AsOf): Promise<Stickiness> {
   const [au, rest] = await Promise.all([
     activeUsers(pool, input),
     pool.query<{ days: number; users: number; total_user_days: number }>(
-      `with per_user as (
-         select user_id, count(distinct day)::int as days from public.metrics_user_activity_daily
-         where ${appFilter()} and day > $2::date - 30 and day <= $2::date group by user_id
-       )
-       select days, count(*)::int as users, sum(sum(days)) over ()::int as total_user_days from per_user group by days order by days`,
-      [input.app ?? null, day],
+      `with per_user as (${activeDaysPerUser('$1', '($2::date - 29)', '$2::date')})
+       select active_days as days, count(*)::int as users, sum(sum(active_days)) over ()::int as total_user_days
+       from per_user where active_days > 0 group by active_days order by active_days`,
+      [scopeOf(input.app), day],
     ),
   ]);
   const totalUserDays = rest.rows[0]?.total_user_days ?? 0;
@@ -150,14 +165,20 @@ export async function activationRate(pool: Pool, input: ActivationOptions): Prom
   const activation = input.activation ?? { category: 'feature' };
   const windowDays = input.windowDays ?? 7;
   const byName = 'event' in activation;
+  // The user's first activation event: when it is at or after signup, it decides alone; an index
+  // probe only for users who did it before signing up.
   const { rows } = await pool.query<{ signed_up: number; activated: number }>(
     `select count(*)::int as signed_up,
-            count(*) filter (where exists (
-              select 1 from public.events e
-              where e.app = u.app and e.user_id = u.user_id and ${byName ? 'e.name' : 'e.category'} = $4
-                and e.occurred_at >= u.signed_up_at and e.occurred_at < least(u.signed_up_at + make_interval(days => $5), $6)
-            ))::int as activated
+            count(*) filter (where case
+              when f.first_at is null then false
+              when f.first_at >= u.signed_up_at then f.first_at < least(u.signed_up_at + make_interval(days => $5), $6)
+              else exists (
+                select 1 from public.events e
+                where e.app = u.app and e.user_id = u.user_id and ${byName ? 'e.name' : 'e.category'} = $4
+                  and e.occurred_at >= u.signed_up_at and e.occurred_at < least(u.signed_up_at + make_interval(days => $5), $6))
+              end)::int as activated
      from public.metrics_users u
+     left join public.metrics_user_first_events f on f.app = u.app and f.user_id = u.user_id and f.event = $7
      where ${appFilter('u.app')} and u.signed_up_at >= $2 and u.signed_up_at < $3`,
     [
       input.app ?? null,
@@ -166,6 +187,7 @@ export async function activationRate(pool: Pool, input: ActivationOptions): Prom
       byName ? activation.event : activation.category,
       windowDays,
       input.asOf ?? input.to,
+      byName ? activation.event : `category:${activation.category}`,
     ],
   );
   const r = rows[0]!;
@@ -209,29 +231,39 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
     throw new MetricsError('invalid_query', 'a funnel has 2 to 10 steps');
   const windowDays = input.windowDays ?? 14;
   const params: unknown[] = [input.app ?? null, input.from, input.to, windowDays, input.asOf ?? null];
-  const ctes: string[] = [];
+  const ctes: string[] = [`apps as materialized (${APPS_SQL})`];
   steps.forEach((name, i) => {
     params.push(name);
     const p = `$${params.length}`;
     if (i === 0) {
+      // Index-only over (app, name, occurred_at) including user_id, for each app read.
       ctes.push(`s1 as (
         select user_id, min(occurred_at) as t1, min(occurred_at) as t from public.events
-        where ${appFilter()} and name = ${p} and user_id is not null and occurred_at >= $2 and occurred_at < $3
+        where app in (select app from apps) and name = ${p} and user_id is not null and occurred_at >= $2 and occurred_at < $3
         group by user_id)`);
     } else {
-      // One index probe per user and partition: the first step-k event after the previous step
+      // The first step-k event after the previous step: the user's first step-k event when that is
+      // later (metrics_user_first_events), else one index probe per user and partition
       // (events_user_name_time: user_id, name, occurred_at, app included).
       ctes.push(`s${i + 1} as (
-        select s.user_id, s.t1, e.t, extract(epoch from e.t - s.t)::float8 as dt
-        from s${i} s cross join lateral (
-          select min(e.occurred_at) as t from public.events e
-          where e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
-            and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
-            -- implied by the two bounds above; constant, so partitions are pruned
-            and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
-            and ($5::timestamptz is null or e.occurred_at < $5)
-        ) e
-        where e.t is not null)`);
+        select s.user_id, s.t1, x.t, extract(epoch from x.t - s.t)::float8 as dt
+        from s${i} s
+        left join public.metrics_user_first_events f on f.app = coalesce($1, '*') and f.user_id = s.user_id and f.event = ${p}
+        cross join lateral (
+          select case
+            when f.first_at is null then null
+            when f.first_at > s.t then
+              case when f.first_at < s.t1 + make_interval(days => $4) and ($5::timestamptz is null or f.first_at < $5) then f.first_at end
+            else (
+              select min(e.occurred_at) from public.events e
+              where e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
+                and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
+                -- implied by the two bounds above; constant, so partitions are pruned
+                and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
+                and ($5::timestamptz is null or e.occurred_at < $5))
+            end as t
+        ) x
+        where x.t is not null)`);
     }
   });
   const selects = steps.map((_, i) =>
@@ -262,36 +294,41 @@ export interface TopUser {
   lastActiveDay: string;
 }
 
-/** Most active users of [from, to) by active days, then events (from the daily rollup). */
+/**
+ * Most active users of [from, to) by active days, then events, then user id. Active days come from
+ * the month bitmaps for every user; events and the last active day are read from the daily rollup
+ * only for the candidates, the users with at least as many active days as the `limit`-th.
+ * Across apps (no `app`), a user's day counts once, events add up over apps and the account is
+ * the greatest over the user's apps.
+ */
 export async function topUsers(pool: Pool, input: Period & { limit?: number }): Promise<TopUser[]> {
   const { first, last } = daysOf(input.from, input.to);
-  // Per app, (app, user_id, day) is unique: rank users on the rollup alone and look up the account
-  // of the top rows only. Across apps a user's day counts once and the account is the max over
-  // the user's apps.
-  const sql =
-    input.app === undefined
-      ? `select d.user_id, max(u.account_id) as account_id, count(distinct d.day)::int as active_days, sum(d.events)::int as events,
-                to_char(max(d.day), 'YYYY-MM-DD') as last_day
-         from public.metrics_user_activity_daily d
-         left join public.metrics_users u on u.app = d.app and u.user_id = d.user_id
-         where $1::text is null and d.day >= $2::date and d.day <= $3::date
-         group by d.user_id order by active_days desc, events desc, d.user_id limit $4`
-      : `select t.user_id, u.account_id, t.active_days, t.events, to_char(t.last_day, 'YYYY-MM-DD') as last_day
-         from (
-           select user_id, count(*)::int as active_days, sum(events)::int as events, max(day) as last_day
-           from public.metrics_user_activity_daily
-           where app = $1 and day >= $2::date and day <= $3::date
-           group by user_id order by active_days desc, events desc, user_id limit $4
-         ) t
-         left join public.metrics_users u on u.app = $1 and u.user_id = t.user_id
-         order by t.active_days desc, t.events desc, t.user_id`;
+  const limit = input.limit ?? 10;
+  if (last < first || limit < 1) return [];
   const { rows } = await pool.query<{
     user_id: string;
     account_id: string | null;
     active_days: number;
     events: number;
     last_day: string;
-  }>(sql, [input.app ?? null, first, last, input.limit ?? 10]);
+  }>(
+    `with apps as materialized (${APPS_SQL}),
+     ad as (${activeDaysPerUser(`coalesce($1, '*')`, '$2::date', '$3::date')}),
+     ranked as materialized (select user_id, active_days from ad where active_days > 0),
+     th as (select active_days from ranked order by active_days desc offset $4 - 1 limit 1),
+     cand as (select user_id, active_days from ranked where active_days >= coalesce((select active_days from th), 1))
+     select c.user_id, c.active_days, e.events, to_char(e.last_day, 'YYYY-MM-DD') as last_day, e.account_id
+     from cand c
+     cross join lateral (
+       select sum(d.events)::int as events, max(d.day) as last_day,
+              (select max(u.account_id) from public.metrics_users u where u.app in (select app from apps) and u.user_id = c.user_id) as account_id
+       from public.metrics_user_activity_daily d
+       where d.app in (select app from apps) and d.user_id = c.user_id and d.day >= $2::date and d.day <= $3::date
+     ) e
+     order by c.active_days desc, e.events desc, c.user_id
+     limit $4`,
+    [input.app ?? null, first, last, limit],
+  );
   return rows.map((r) => ({
     userId: r.user_id,
     accountId: r.account_id,
@@ -307,13 +344,44 @@ export interface FeatureUsage {
   users: number;
 }
 
-/** Events and distinct users per event name of a category (default `feature`) in [from, to). */
+const DAY_MS = 86_400_000;
+/** Both bounds at UTC midnight: the range is whole days and the daily rollups answer it. */
+const wholeDays = (from: Date, to: Date) =>
+  from.getTime() % DAY_MS === 0 && to.getTime() % DAY_MS === 0 && to.getTime() > from.getTime();
+
+/**
+ * Events and distinct users (subjects: the user, else the anonymous id) per event name of a
+ * category (default `feature`) in [from, to). Whole-day ranges read the daily event counts and
+ * the feature gap rollup (a subject counts on its first day with the name in the range); other
+ * ranges scan the events.
+ */
 export async function featureUsage(
   pool: Pool,
   input: Period & { category?: string },
 ): Promise<FeatureUsage[]> {
-  // Two hash aggregates (per name and subject, then per name) over one scan: no sort of the raw
-  // events for count(distinct), no name-ordered index walk.
+  const category = input.category ?? 'feature';
+  if (wholeDays(input.from, input.to)) {
+    const { first, last } = daysOf(input.from, input.to);
+    const { rows } = await pool.query<FeatureUsage>(
+      `with c as (
+         select name, sum(events) as events from public.metrics_event_counts_daily
+         where ($1::text is null or app = $1) and category = $4 and day >= $2::date and day <= $3::date
+         group by name
+       ),
+       u as (
+         select name, sum(subjects) filter (where gap = 0 or gap > day - $2::date) as users
+         from public.metrics_feature_gaps
+         where app = coalesce($1, '*') and category = $4 and day >= $2::date and day <= $3::date
+         group by name
+       )
+       select c.name, c.events::int as events, coalesce(u.users, 0)::int as users
+       from c left join u using (name) where c.events > 0
+       order by events desc, name`,
+      [input.app ?? null, first, last, category],
+    );
+    return rows;
+  }
+  // Two hash aggregates (per name and subject, then per name) over one scan.
   const { rows } = await pool.query<FeatureUsage>(
     `select name, sum(n)::int as events, count(*)::int as users from (
        select name, coalesce(user_id, 'anon:' || anonymous_id) as subject, count(*) as n
@@ -322,7 +390,7 @@ export async function featureUsage(
        group by 1, 2
      ) s
      group by name order by events desc, name`,
-    [input.app ?? null, input.from, input.to, input.category ?? 'feature'],
+    [input.app ?? null, input.from, input.to, category],
   );
   return rows;
 }
@@ -335,10 +403,17 @@ export interface UserCounts {
 }
 
 export async function userCounts(pool: Pool, input: Period): Promise<UserCounts> {
+  // Per app a user has one row; across apps a user counts once (in "new" when any of their apps'
+  // cohort instants falls in the period).
   const { rows } = await pool.query<UserCounts>(
-    `select count(distinct user_id) filter (where coalesce(signed_up_at, first_seen_at) < $3)::int as total,
-            count(distinct user_id) filter (where coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3)::int as new
-     from public.metrics_users where ${appFilter()}`,
+    input.app === undefined
+      ? `select count(*) filter (where t)::int as total, count(*) filter (where n)::int as new from (
+           select bool_or(c < $3) as t, bool_or(c >= $2 and c < $3) as n
+           from (select user_id, coalesce(signed_up_at, first_seen_at) as c from public.metrics_users where $1::text is null) u
+           group by user_id
+         ) s`
+      : `select count(*) filter (where c < $3)::int as total, count(*) filter (where c >= $2 and c < $3)::int as new
+         from (select coalesce(signed_up_at, first_seen_at) as c from public.metrics_users where app = $1) u`,
     [input.app ?? null, input.from, input.to],
   );
   return rows[0]!;
@@ -356,11 +431,20 @@ export async function coreActionSuccessRate(
   pool: Pool,
   input: Period & { completed: string; failed: string },
 ): Promise<SuccessRate> {
-  const { rows } = await pool.query<{ completed: number; failed: number }>(
-    `select count(*) filter (where name = $4)::int as completed, count(*) filter (where name = $5)::int as failed
-     from public.events where ${appFilter()} and name in ($4, $5) and occurred_at >= $2 and occurred_at < $3`,
-    [input.app ?? null, input.from, input.to, input.completed, input.failed],
-  );
+  const params = [input.app ?? null, input.from, input.to, input.completed, input.failed];
+  const { rows } = wholeDays(input.from, input.to)
+    ? await pool.query<{ completed: number; failed: number }>(
+        `select coalesce(sum(events) filter (where name = $4), 0)::int as completed,
+                coalesce(sum(events) filter (where name = $5), 0)::int as failed
+         from public.metrics_event_counts_daily
+         where ${appFilter()} and name in ($4, $5) and day >= $2::date and day < $3::date`,
+        [input.app ?? null, utcDay(input.from), utcDay(input.to), input.completed, input.failed],
+      )
+    : await pool.query<{ completed: number; failed: number }>(
+        `select count(*) filter (where name = $4)::int as completed, count(*) filter (where name = $5)::int as failed
+         from public.events where ${appFilter()} and name in ($4, $5) and occurred_at >= $2 and occurred_at < $3`,
+        params,
+      );
   const r = rows[0]!;
   return { completed: r.completed, failed: r.failed, rate: ratio(r.completed, r.completed + r.failed) };
 }

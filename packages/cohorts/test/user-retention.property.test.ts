@@ -1,0 +1,109 @@
+import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { periodIndex, periodStart, userRetention } from '../src/index.ts';
+
+// userRetention (which reads the week and month bitmap rollups) against the definition, computed
+// here from the same users and active days: every granularity and mode, an as-of instant in the
+// middle of a period, one app or all apps (where each (app, user) is its own subject).
+const BASE = Date.parse('2026-02-20T00:00:00Z');
+const DAY = 86_400_000;
+const dayOf = (n: number) => new Date(BASE + n * DAY).toISOString().slice(0, 10);
+
+const users = fc.uniqueArray(
+  fc.record({
+    app: fc.constantFrom('a', 'b'),
+    user: fc.integer({ min: 1, max: 6 }),
+    // cohort instant: day offset and hour
+    start: fc.integer({ min: 0, max: 40 }),
+    hour: fc.integer({ min: 0, max: 23 }),
+    active: fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { maxLength: 12 }),
+  }),
+  { maxLength: 10, selector: (u) => `${u.app}/${u.user}` },
+);
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+describe('userRetention', () => {
+  it('equals the definition for every granularity and mode', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        users,
+        fc.constantFrom('day' as const, 'week' as const, 'month' as const),
+        fc.constantFrom('on' as const, 'on_or_after' as const),
+        fc.integer({ min: 0, max: 90 }),
+        fc.constantFrom<'a' | undefined>('a', undefined),
+        async (list, granularity, mode, asOfDay, app) => {
+          const client = await db.pool.connect();
+          try {
+            await client.query('begin');
+            for (const u of list) {
+              const at = new Date(BASE + u.start * DAY + u.hour * 3_600_000);
+              await client.query(
+                `insert into public.metrics_users (app, user_id, first_seen_at, signed_up_at, last_seen_at) values ($1, $2, $3, $3, $3)`,
+                [u.app, `u${u.user}`, at],
+              );
+              if (u.active.length)
+                await client.query(
+                  `insert into public.metrics_user_activity_daily (app, user_id, day, events, first_at, last_at)
+                   select $1, $2, d::date, 1, now(), now() from unnest($3::text[]) as d`,
+                  [u.app, `u${u.user}`, u.active.map(dayOf)],
+                );
+            }
+            const from = new Date(BASE);
+            const to = new Date(BASE + 45 * DAY);
+            const asOf = new Date(BASE + asOfDay * DAY + 12 * 3_600_000);
+            const periods = granularity === 'day' ? 10 : 4;
+            const m = await userRetention(client as never, {
+              granularity,
+              mode,
+              from,
+              to,
+              asOf,
+              app,
+              periods,
+            });
+
+            const lastDay = dayOf(asOfDay);
+            const sizes = new Map<string, number>();
+            const cells = new Map<string, number>();
+            for (const u of list) {
+              if (app !== undefined && u.app !== app) continue;
+              const cs = periodStart(granularity, dayOf(u.start));
+              sizes.set(cs, (sizes.get(cs) ?? 0) + 1);
+              const ks = u.active
+                .map(dayOf)
+                .filter((d) => d >= cs && d <= lastDay)
+                .map((d) => periodIndex(granularity, cs, d));
+              const reached =
+                mode === 'on'
+                  ? new Set(ks)
+                  : new Set(ks.length ? Array.from({ length: Math.max(...ks) + 1 }, (_, k) => k) : []);
+              for (const k of reached)
+                if (k < periods) cells.set(`${cs} ${k}`, (cells.get(`${cs} ${k}`) ?? 0) + 1);
+            }
+            expect(new Map(m.cohorts.map((c) => [c.cohortStart, c.size]))).toEqual(sizes);
+            for (const c of m.cohorts)
+              for (const p of c.periods)
+                expect([c.cohortStart, p.period, p.users]).toEqual([
+                  c.cohortStart,
+                  p.period,
+                  cells.get(`${c.cohortStart} ${p.period}`) ?? 0,
+                ]);
+            // Every retained cell lies in a period the cohort has reached, so it is in the matrix.
+            const shown = m.cohorts.reduce((n, c) => n + c.periods.reduce((s, p) => s + p.users, 0), 0);
+            expect(shown).toBe([...cells.values()].reduce((a, b) => a + b, 0));
+          } finally {
+            await client.query('rollback');
+            client.release();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
