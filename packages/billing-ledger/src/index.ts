@@ -68,12 +68,16 @@ export {
 
 // Processing the inbox: the processor, the event handler registry, the worker.
 export {
+  type BatchJob,
+  type BatchOptions,
+  inboxEnvelope,
   type ObjectFetcher,
   type ProcessOutcome,
   processBatch,
   processEvent,
   recordFailure,
 } from './processing/processor.ts';
+export { stripeObjectFetcher } from './processing/refetch.ts';
 export {
   builtInEventTypes,
   createEventRegistry,
@@ -83,7 +87,6 @@ export {
   type EventRegistry,
   mirrorObject,
 } from './processing/registry.ts';
-export { stripeObjectFetcher } from './processing/refetch.ts';
 export { startWorker, type Worker, type WorkerOptions, waitForDrain } from './processing/worker.ts';
 
 // Pure calculations (no I/O, no clock): report choices, FX, money, MRR and its movements,
@@ -98,6 +101,8 @@ export * from './pure/ratios.ts';
 
 // The job queue (pg-boss) that processing and the billing and wallet jobs share.
 export {
+  type ClaimedJob,
+  claimJobs,
   DEFAULT_QUEUE_SCHEMA,
   defaultRetryPolicy,
   executor,
@@ -123,6 +128,7 @@ export {
 } from './store/apply.ts';
 export { listFxRates, loadFxRates, type StoredFxRate, upsertFxRates } from './store/fx.ts';
 export {
+  eventScope,
   getEvent,
   type InboxEvent,
   type InboxEventWithPayload,
