@@ -14,18 +14,49 @@ export interface LifecyclePoint {
   dormant: number;
 }
 
-const source = (level: Level) =>
-  level === 'user'
-    ? {
-        rollup: 'public.metrics_user_activity_daily',
-        subject: 'user_id',
-        created: `select user_id as s, coalesce(signed_up_at, first_seen_at) as created_at from public.metrics_users where app = $1`,
-      }
-    : {
-        rollup: 'public.metrics_account_activity_daily',
-        subject: 'account_id',
-        created: `select account_id as s, min(coalesce(signed_up_at, first_seen_at)) as created_at from public.metrics_users where app = $1 and account_id is not null group by account_id`,
-      };
+interface Source {
+  /** Activity rows: one per subject and day (`day`), or per user and week/month with a day bitmap. */
+  rollup: string;
+  subject: string;
+  /** The column holding the row's day, week start or month start. */
+  at: string;
+  /** The day bitmap of a week/month row (bit i = the period's day i + 1); absent for daily rows. */
+  bits?: string;
+  created: string;
+}
+
+/**
+ * Where activity is read: users' weeks and months from @org/metrics' per-user week and month
+ * bitmaps (a row per active week or month instead of one per active day), everything else from the
+ * daily rollups.
+ */
+function source(level: Level, g: Interval): Source {
+  if (level === 'account')
+    return {
+      rollup: 'public.metrics_account_activity_daily',
+      subject: 'account_id',
+      at: 'day',
+      created: `select account_id as s, min(coalesce(signed_up_at, first_seen_at)) as created_at from public.metrics_users where app = $1 and account_id is not null group by account_id`,
+    };
+  const created = `select user_id as s, coalesce(signed_up_at, first_seen_at) as created_at from public.metrics_users where app = $1`;
+  if (g === 'week')
+    return {
+      rollup: 'public.metrics_user_active_weeks',
+      subject: 'user_id',
+      at: 'week',
+      bits: 'days',
+      created,
+    };
+  if (g === 'month')
+    return {
+      rollup: 'public.metrics_user_active_months',
+      subject: 'user_id',
+      at: 'month',
+      bits: 'days',
+      created,
+    };
+  return { rollup: 'public.metrics_user_activity_daily', subject: 'user_id', at: 'day', created };
+}
 
 const DAY_MS = 86_400_000;
 /** Periods per query: bit 0 is the period before the first, bits 1..62 the periods (a bigint mask). */
@@ -66,7 +97,7 @@ export async function lifecycleSeries(
   const g = input.interval;
   if (!['day', 'week', 'month'].includes(g))
     throw new LifecycleError('invalid_query', `interval must be day, week or month, got ${g}`);
-  const src = source(input.level ?? 'user');
+  const src = source(input.level ?? 'user', g);
   const lastInstant = input.to.getTime() - 1;
   const first = truncate(input.from.getTime(), g);
   const lastPeriod = truncate(lastInstant, g);
@@ -89,7 +120,7 @@ export async function lifecycleSeries(
 async function seriesChunk(
   pool: Pool,
   g: Interval,
-  src: ReturnType<typeof source>,
+  src: Source,
   app: string,
   chunk: { base: number; n: number; lastDay: number },
 ): Promise<LifecyclePoint[]> {
@@ -106,11 +137,15 @@ async function seriesChunk(
       : g === 'week'
         ? `$2::date + 7 * k`
         : `($2::date + make_interval(months => k))::date`;
+  // A week/month row of the interval holding the last day counts only for its days up to it.
+  const lastPeriod = truncate(chunk.lastDay, g);
+  const daysIn = Math.round((chunk.lastDay - lastPeriod) / DAY_MS) + 1;
+  const cut = src.bits ? `and (${src.at} <> $5::date or ${src.bits}::bigint & $6::bigint <> 0)` : '';
   const { rows } = await pool.query<LifecyclePoint>(
     `with masks as (
-       select ${src.subject} as s, bit_or(1::bigint << ${index('day')}) as m
+       select ${src.subject} as s, bit_or(1::bigint << ${index(src.at)}) as m
        from ${src.rollup}
-       where app = $1 and day >= $2::date and day <= $3::date
+       where app = $1 and ${src.at} >= $2::date and ${src.at} <= $3::date ${cut}
        group by 1
      ),
      groups as (
@@ -132,7 +167,13 @@ async function seriesChunk(
             coalesce(resurrecting, 0)::int as resurrecting, coalesce(dormant, 0)::int as dormant
      from generate_series(1, $4::int) as k left join counts using (k)
      order by k`,
-    [app, isoDay(chunk.base), isoDay(chunk.lastDay), chunk.n],
+    [
+      app,
+      isoDay(chunk.base),
+      isoDay(chunk.lastDay),
+      chunk.n,
+      ...(src.bits ? [isoDay(lastPeriod), 2 ** daysIn - 1] : []),
+    ],
   );
   return rows;
 }
