@@ -242,12 +242,19 @@ export async function processBatch(
       const found = new Set(present.rows.map((r) => r.id));
       for (const id of rest) outcomes.set(id, { status: found.has(id) ? 'already_done' : 'missing' });
     }
+    // Handlers per type, looked up once per batch.
+    const byType = new Map<string, ReturnType<EventRegistry['handlersFor']>>();
+    const handlersFor = (type: string) => {
+      let hs = byType.get(type);
+      if (!hs) byType.set(type, (hs = options.registry.handlersFor(type)));
+      return hs;
+    };
     const work: { id: string; event: StripeEventEnvelope; key: string }[] = [];
     const ignored: string[] = [];
     for (const r of rows) {
       const parsed = inboxEnvelope(r.payload);
       if (!parsed.ok) throw parsed.error;
-      if (options.registry.handlersFor(parsed.value.type).length === 0) {
+      if (handlersFor(parsed.value.type).length === 0) {
         ignored.push(r.id);
         outcomes.set(r.id, { status: 'ignored' });
         continue;
@@ -259,7 +266,7 @@ export async function processBatch(
     // Events handled only by the built-in mirroring go through one set-based apply; events with
     // extra handlers run their handlers one by one afterwards (so they see the mirrored rows).
     const bulk = work.filter((w) => {
-      const hs = options.registry.handlersFor(w.event.type);
+      const hs = handlersFor(w.event.type);
       return hs.length === 1 && hs[0] === mirrorObject;
     });
     const individual = work.filter((w) => !bulk.includes(w));
@@ -276,7 +283,7 @@ export async function processBatch(
     });
     for (const w of individual) {
       const ctx = { client, event: w.event, object: w.event.data.object, apply: applyOptionsFor(w.event) };
-      for (const handler of options.registry.handlersFor(w.event.type)) await handler(ctx);
+      for (const handler of handlersFor(w.event.type)) await handler(ctx);
       outcomes.set(w.id, { status: 'processed' });
     }
     if (ignored.length)
