@@ -163,12 +163,13 @@ export async function processEvent(
 }
 
 /**
- * The fast path: several events in one transaction. One statement locks the batch's inbox rows
- * that are not done yet (in id order), marks them processed and returns their payloads; events
- * are applied in object-id order (so concurrent batches take row locks in one global order);
- * events without handlers are then marked ignored. Returns null when anything fails (the whole
- * batch rolls back, marks included); the caller then processes the events one by one with
- * `processEvent` to isolate the failure.
+ * The fast path: several events in one transaction. One statement takes the scope locks (with
+ * `jobs`; events of scopes held elsewhere are deferred), completes or releases the jobs, locks
+ * the inbox rows that are not done yet (in id order), marks them processed and returns their
+ * payloads; events are applied in object-id order (so concurrent batches take row locks in one
+ * global order); events without handlers are then marked ignored. Returns null when anything
+ * fails (the whole batch rolls back, marks and jobs included); the caller then processes the
+ * events one by one with `processEvent` to isolate the failure.
  */
 export async function processBatch(
   pool: pg.Pool,
