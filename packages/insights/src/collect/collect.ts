@@ -12,6 +12,7 @@ import {
 } from '@org/metrics';
 import type { MetricChoice } from '../report/model.ts';
 import type { MetricsSnapshot, Period } from '../snapshot.ts';
+import { limiter } from './limit.ts';
 
 /**
  * Fills a MetricsSnapshot from the query functions of the domain packages. Nothing is computed
@@ -40,6 +41,12 @@ export interface CollectOptions {
    * overview) skips the queries of the others; the figures it collects are the same.
    */
   sections?: readonly CollectSection[] | undefined;
+  /**
+   * Sources queried at once (default 3; stickiness uses two connections): two collections side by
+   * side (a period and the one before) stay within a pool of 10 connections instead of waiting for
+   * one, which under load can outlast the pool's connection timeout.
+   */
+  concurrency?: number | undefined;
 }
 
 /**
@@ -109,6 +116,8 @@ export async function collectSnapshot(
   };
 
   const want = new Set(options.sections ?? collectSections);
+  const gate = limiter(Math.max(1, options.concurrency ?? 3));
+  const source = <T>(label: string, run: () => Promise<T>) => optional(label, unavailable, () => gate(run));
   const skip = Promise.resolve(undefined);
   const revenueRange = { from: period.start, to: period.end, currency: options.currency, asOf: period.end };
   // Every source at once (they are independent). DAU/WAU/MAU come with the stickiness figures
@@ -116,16 +125,14 @@ export async function collectSnapshot(
   const [stick, series, counts, activation, success, features, funnelSteps, inbox, revenue, mrrDaily] =
     await Promise.all([
       want.has('engagement') || want.has('users')
-        ? optional('Engagement: DAU/WAU/MAU and stickiness', unavailable, () =>
+        ? source('Engagement: DAU/WAU/MAU and stickiness', () =>
             stickiness(pool, { app: options.app, asOf: period.end }),
           )
         : skip,
-      want.has('series')
-        ? optional('Engagement: DAU series', unavailable, () => activeUsersSeries(pool, scope))
-        : skip,
-      want.has('users') ? optional('Users: total and new', unavailable, () => userCounts(pool, scope)) : skip,
+      want.has('series') ? source('Engagement: DAU series', () => activeUsersSeries(pool, scope)) : skip,
+      want.has('users') ? source('Users: total and new', () => userCounts(pool, scope)) : skip,
       want.has('users')
-        ? optional('Users: activation rate', unavailable, () =>
+        ? source('Users: activation rate', () =>
             activationRate(pool, {
               ...scope,
               activation: { event: options.activationEvent ?? core.completed },
@@ -134,12 +141,12 @@ export async function collectSnapshot(
           )
         : skip,
       want.has('product')
-        ? optional('Product: core action success rate', unavailable, () =>
+        ? source('Product: core action success rate', () =>
             coreActionSuccessRate(pool, { ...scope, ...core }),
           )
         : skip,
       want.has('product')
-        ? optional('Product: feature usage', unavailable, () =>
+        ? source('Product: feature usage', () =>
             featureUsage(pool, {
               ...scope,
               ...(options.featureCategory ? { category: options.featureCategory } : {}),
@@ -147,7 +154,7 @@ export async function collectSnapshot(
           )
         : skip,
       want.has('funnel')
-        ? optional('Conversion funnel', unavailable, () =>
+        ? source('Conversion funnel', () =>
             funnel(pool, {
               ...scope,
               steps: [steps.signup, steps.coreAction, steps.payment],
@@ -157,13 +164,11 @@ export async function collectSnapshot(
           )
         : skip,
       options.includeInbox
-        ? optional('Ledger health: webhook inbox', unavailable, () => inboxStats(pool, { asOf: period.end }))
+        ? source('Ledger health: webhook inbox', () => inboxStats(pool, { asOf: period.end }))
         : skip,
-      want.has('revenue') ? optional('Revenue', unavailable, () => revenueSummary(pool, revenueRange)) : skip,
+      want.has('revenue') ? source('Revenue', () => revenueSummary(pool, revenueRange)) : skip,
       want.has('series')
-        ? optional('Revenue: MRR by day', unavailable, () =>
-            mrrSeries(pool, { ...revenueRange, interval: 'day' }),
-          )
+        ? source('Revenue: MRR by day', () => mrrSeries(pool, { ...revenueRange, interval: 'day' }))
         : skip,
     ]);
   const active = want.has('engagement') || want.has('users') ? stick : undefined;
