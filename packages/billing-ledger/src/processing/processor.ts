@@ -246,9 +246,11 @@ export async function processBatch(
     // Handlers per type, looked up once per batch.
     const byType = new Map<string, ReturnType<EventRegistry['handlersFor']>>();
     const handlersFor = (type: string) => {
-      let hs = byType.get(type);
-      if (!hs) byType.set(type, (hs = options.registry.handlersFor(type)));
-      return hs;
+      const known = byType.get(type);
+      if (known) return known;
+      const found = options.registry.handlersFor(type);
+      byType.set(type, found);
+      return found;
     };
     const work: { id: string; event: StripeEventEnvelope; key: string }[] = [];
     const ignored: string[] = [];
