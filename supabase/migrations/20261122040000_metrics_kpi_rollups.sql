@@ -115,8 +115,14 @@ begin
   w as (
     select t.app, t.user_id, t.day, n.day is not null as is_new, b.lb
     from b
-    join public.%2$I t on t.app = b.app and t.user_id = b.user_id
-     and t.day >= coalesce(b.lb, '-infinity'::date) and t.day <= coalesce(b.ub, 'infinity'::date)
+    -- The user's rows by primary key, per user (offset 0: never a hash of the whole table; the
+    -- day bounds are a filter, so no plan prefers a by-day index over the user's few rows).
+    cross join lateral (
+      select t.app, t.user_id, t.day from public.%2$I t
+      where t.app = b.app and t.user_id = b.user_id
+        and t.day + 0 >= coalesce(b.lb, '-infinity'::date) and t.day + 0 <= coalesce(b.ub, 'infinity'::date)
+      offset 0
+    ) t
     left join new_days n on n.app = t.app and n.user_id = t.user_id and n.day = t.day
   ),
   contrib as (

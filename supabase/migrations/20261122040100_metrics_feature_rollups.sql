@@ -4,9 +4,9 @@
 --
 -- A subject is the user, else `anon:<anonymous id>`; scopes are the app and '*' (all apps).
 -- `metrics_feature_subjects` keeps each subject's first and last day per scope and event name:
--- events arriving in time order (the normal case) extend it, and their gaps follow from it alone.
--- Events of a day at or before a subject's last day (late or replayed batches) recompute that
--- subject's contribution for the name from the events themselves (indexes below).
+-- events arriving in time order (the normal case: days on or after the last one) extend it, and
+-- their gaps follow from it alone. Events of a day before a subject's last day (late or replayed
+-- batches) recompute that subject's contribution for the name from the events themselves.
 -- Deleting events does not update these rollups (as for the activity rollups).
 --
 -- `metrics_user_first_events`: per scope and user, the first event of each name and of each
@@ -96,32 +96,42 @@ begin
     group by 1, 2, 3, 4, 5
   ),
   keys as (
-    select b.app, b.category, b.name, b.subject, min(b.day) as lo, max(f.last_day) as prev_last,
-           coalesce(min(b.day) <= max(f.last_day), false) as late
+    select b.app, b.category, b.name, b.subject, max(f.last_day) as prev_last,
+           coalesce(min(b.day) < max(f.last_day), false) as late
     from batch b
-    left join public.metrics_feature_subjects f
-      on f.app = b.app and f.category = b.category and f.name = b.name and f.subject = b.subject
+    -- offset 0: kept a per-row index probe (the planner would otherwise hash the whole table)
+    left join lateral (
+      select f.last_day from public.metrics_feature_subjects f
+      where f.app = b.app and f.category = b.category and f.name = b.name and f.subject = b.subject
+      offset 0
+    ) f on true
     group by 1, 2, 3, 4
   ),
   appended as (
-    -- In time order: the batch's days continue the subject's days after its last one.
+    -- In time order (no day before the subject's last one): the days after its last day are new
+    -- and continue from it; a day equal to it changes nothing.
     select b.app, b.category, b.name, b.day,
            coalesce(b.day - coalesce(lag(b.day) over (partition by b.app, b.category, b.name, b.subject order by b.day), k.prev_last), 0) as gap,
            1 as n
     from batch b join keys k using (app, category, name, subject)
-    where not k.late
+    where not k.late and (k.prev_last is null or b.day > k.prev_last)
   ),
   late_days as (
     -- Late: every day of the subject with the event, and whether it had events before this batch.
     select k.app, k.category, k.name, k.subject, x.day, x.events > coalesce(b.events, 0) as had_before
     from keys k
     cross join lateral (
-      select (e.occurred_at at time zone 'UTC')::date as day, count(*) as events
-      from public.events e
-      where e.name = k.name and e.category = k.category and (k.app = '*' or e.app = k.app)
-        and case when k.subject like 'anon:%'
-                 then e.user_id is null and e.anonymous_id = substr(k.subject, 6)
-                 else e.user_id = k.subject end
+      -- The subject's events (as a user id, and as an anonymous id for 'anon:' subjects), each
+      -- branch an index range scan.
+      select (a.occurred_at at time zone 'UTC')::date as day, count(*) as events
+      from (
+        select e.occurred_at from public.events e
+        where e.user_id = k.subject and e.name = k.name and e.category = k.category and (k.app = '*' or e.app = k.app)
+        union all
+        select e.occurred_at from public.events e
+        where k.subject like 'anon:%' and e.user_id is null and e.anonymous_id = substr(k.subject, 6)
+          and e.name = k.name and e.category = k.category and (k.app = '*' or e.app = k.app)
+      ) a
       group by 1
     ) x
     left join batch b using (app, category, name, subject, day)
@@ -141,23 +151,37 @@ begin
   order by 1, 2, 3, 4, 5
   on conflict (app, category, name, day, gap) do update set subjects = g.subjects + excluded.subjects;
 
+  -- Only rows that change are written (an index probe, as a scalar subquery so that it stays one,
+  -- is cheaper than an upsert's row lock).
   insert into public.metrics_feature_subjects as f (app, category, name, subject, first_day, last_day)
-  select s.app, e.category, e.name, coalesce(e.user_id, 'anon:' || e.anonymous_id),
-         min((e.occurred_at at time zone 'UTC')::date), max((e.occurred_at at time zone 'UTC')::date)
-  from new_events e cross join lateral (values (e.app), ('*')) as s(app)
-  group by 1, 2, 3, 4
+  select k.* from (
+    select s.app, e.category, e.name, coalesce(e.user_id, 'anon:' || e.anonymous_id) as subject,
+           min((e.occurred_at at time zone 'UTC')::date) as lo, max((e.occurred_at at time zone 'UTC')::date) as hi
+    from new_events e cross join lateral (values (e.app), ('*')) as s(app)
+    group by 1, 2, 3, 4
+  ) k
+  where (
+    select x.first_day <= k.lo and x.last_day >= k.hi from public.metrics_feature_subjects x
+    where x.app = k.app and x.category = k.category and x.name = k.name and x.subject = k.subject
+  ) is not true
   order by 1, 2, 3, 4
   on conflict (app, category, name, subject) do update
     set first_day = least(f.first_day, excluded.first_day), last_day = greatest(f.last_day, excluded.last_day)
     where excluded.first_day < f.first_day or excluded.last_day > f.last_day;
 
   insert into public.metrics_user_first_events as f (app, user_id, event, first_at)
-  select s.app, e.user_id, k.event, min(e.occurred_at)
-  from new_events e
-  cross join lateral (values (e.app), ('*')) as s(app)
-  cross join lateral (values (e.name), ('category:' || e.category)) as k(event)
-  where e.user_id is not null
-  group by 1, 2, 3
+  select n.* from (
+    select s.app, e.user_id, k.event, min(e.occurred_at) as first_at
+    from new_events e
+    cross join lateral (values (e.app), ('*')) as s(app)
+    cross join lateral (values (e.name), ('category:' || e.category)) as k(event)
+    where e.user_id is not null
+    group by 1, 2, 3
+  ) n
+  where (
+    select x.first_at <= n.first_at from public.metrics_user_first_events x
+    where x.app = n.app and x.user_id = n.user_id and x.event = n.event
+  ) is not true
   order by 1, 2, 3
   on conflict (app, user_id, event) do update set first_at = excluded.first_at
     where excluded.first_at < f.first_at;
