@@ -39,7 +39,7 @@ import { prng, runWalletStress } from './wallets-stress.ts';
 
 const env = process.env;
 const clients = Number(env.WALLET_BENCH_CLIENTS ?? 8);
-const listClients = Number(env.WALLET_BENCH_LIST_CLIENTS ?? 4);
+const listClients = Number(env.WALLET_BENCH_LIST_CLIENTS ?? clients);
 const perClient = Number(env.WALLET_BENCH_PER_CLIENT ?? 1000);
 const listSize = Number(env.WALLET_BENCH_LIST_SIZE ?? 100);
 const listsPerClient = Number(env.WALLET_BENCH_LISTS_PER_CLIENT ?? 50);
@@ -143,6 +143,8 @@ const pool = new pg.Pool({
   connectionString: db.url,
   max: Math.max(clients, listClients),
   application_name: 'wallet-bench',
+  // Connections stay open between phases, so each backend's CPU is read from start to end.
+  idleTimeoutMillis: 0,
 });
 const results: Record<string, unknown> = {};
 try {
