@@ -4,11 +4,11 @@ import {
   defaultEventRegistry,
   type EventRegistry,
   type LedgerQueue,
-  type ObjectFetcher,
   registerWalletHandlers,
   startBillingSchedule,
   startQueue,
   startWorker,
+  stripeObjectFetcher,
   type Worker,
 } from '@org/billing-ledger';
 import { type Database, migrate, openDatabase } from '@org/db';
@@ -23,32 +23,6 @@ export interface RunningServer {
   queue: LedgerQueue;
   worker: Worker | null;
   close(): Promise<void>;
-}
-
-/** Re-fetching through the Stripe API, for LEDGER_REFETCH=always. */
-export function stripeFetcher(stripe: Stripe): ObjectFetcher {
-  const retrieve: Record<string, (id: string) => Promise<unknown>> = {
-    customer: (id) => stripe.customers.retrieve(id),
-    product: (id) => stripe.products.retrieve(id),
-    price: (id) => stripe.prices.retrieve(id),
-    subscription: (id) => stripe.subscriptions.retrieve(id),
-    invoice: (id) => stripe.invoices.retrieve(id),
-    payment_intent: (id) => stripe.paymentIntents.retrieve(id),
-    charge: (id) => stripe.charges.retrieve(id, { expand: ['refunds'] }),
-    refund: (id) => stripe.refunds.retrieve(id),
-    dispute: (id) => stripe.disputes.retrieve(id),
-    coupon: (id) => stripe.coupons.retrieve(id),
-    'checkout.session': (id) => stripe.checkout.sessions.retrieve(id),
-  };
-  return async ({ id, object }) => {
-    const fn = retrieve[object];
-    if (!fn) return null;
-    try {
-      return (await fn(id)) as Record<string, unknown>;
-    } catch {
-      return null;
-    }
-  };
 }
 
 /**
@@ -81,7 +55,7 @@ export async function startServer(
       : {}),
   });
   const fetchObject =
-    env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeFetcher(stripe) : undefined;
+    env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeObjectFetcher(stripe) : undefined;
   const worker = runsWorker
     ? startWorker({
         pool: db.pool,
