@@ -242,3 +242,54 @@ describe('KPI rollups', () => {
     );
   }, 180_000);
 });
+
+describe('KPI rollup locks', () => {
+  const heldAdvisoryLocks = async (client: PoolClient) =>
+    Number(
+      (
+        await client.query<{ n: string }>(
+          `select count(*) as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`,
+        )
+      ).rows[0]!.n,
+    );
+
+  it('lock each subject of a small batch, and a constant number for a statement over many subjects', async () => {
+    const client = await db.pool.connect();
+    await client.query('begin');
+    try {
+      const pool = client as unknown as Pool;
+      const at = (day: number) => `${addDays(BASE, day)}T12:00:00Z`;
+      const view = (user: string, day: number) => ev(user, 'page_viewed', at(day), 'navigation');
+      await insertEvents(client, 'a', [view('s1', 0), view('s2', 0)]);
+      // One shared statement lock and one per subject.
+      expect(await heldAdvisoryLocks(client)).toBe(3);
+      await client.query('rollback');
+
+      await client.query('begin');
+      const users = Array.from({ length: 3000 }, (_, i) => `bulk${i}`);
+      await insertEvents(
+        client,
+        'a',
+        users.flatMap((u, i) => [view(u, 1), ev(u, 'export_created', at(2 + (i % 3)))]),
+      );
+      expect(await heldAdvisoryLocks(client)).toBe(1);
+      // The rollups are as complete as after small batches.
+      expect(
+        await activeUsers(pool, { asOf: new Date(`${addDays(BASE, 2)}T00:00:00Z`), app: 'a' }),
+      ).toMatchObject({
+        dau: 3000,
+        wau: 3000,
+      });
+      expect(
+        await featureUsage(pool, {
+          from: new Date(`${BASE}T00:00:00Z`),
+          to: new Date(`${addDays(BASE, 5)}T00:00:00Z`),
+          app: 'a',
+        }),
+      ).toEqual([{ name: 'export_created', events: 3000, users: 3000 }]);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  }, 60_000);
+});
