@@ -179,7 +179,11 @@ describe('admin dashboard in Chromium', () => {
     for (const days of [30, 90]) {
       const from = at(days).from.toISOString().slice(0, 10);
       const s = await cliJson<
-        Record<string, number | null> & { movements: Record<string, number>; cash: Record<string, number> }
+        Record<string, number | null> & {
+          movements: Record<string, number>;
+          cash: Record<string, number>;
+          choiceNotes: string[];
+        }
       >(['revenue', '--from', from, '--to', END, '--json'], {
         DATABASE_URL: db.url,
         REPORTING_CURRENCY: 'usd',
@@ -197,6 +201,7 @@ describe('admin dashboard in Chromium', () => {
       expect(await text('rev-grr-value')).toBe(formatPercent(s.grr));
       expect(await text('rev-quickRatio-value')).toBe(formatRatio(s.quickRatio));
       expect(await text('rev-cashCollected-value')).toBe(money(s.cash.collected));
+      expect(await page.locator('[data-testid=rev-choices] li').allTextContents()).toEqual(s.choiceNotes);
       const movements = await tableRows('table-movements');
       expect(movements.map((r) => r[1])).toEqual([
         money(s.movements.new),

@@ -74,6 +74,14 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
           </div>
         ))}
       </dl>
+      <details className="choices" data-testid="rev-choices">
+        <summary>Metric choices behind these figures</summary>
+        <ul>
+          {s.choiceNotes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      </details>
 
       <Suspense
         fallback={
