@@ -63,6 +63,9 @@ export async function startServer(
         // Wallet top-ups (checkout sessions / payment intents marked in metadata) credit wallets.
         registry: options.registry ?? registerWalletHandlers(defaultEventRegistry()),
         concurrency: env.LEDGER_WORKER_CONCURRENCY,
+        // Short transactions beside the intake: measured ack p99 at 200 req/s, 18 ms with 25 events
+        // per batch against 53 ms with 100 (bench/index.ts).
+        batchSize: env.LEDGER_WORKER_BATCH_SIZE ?? 25,
         ...(fetchObject ? { fetchObject } : {}),
         onError: (eventId, error, dead) =>
           log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),

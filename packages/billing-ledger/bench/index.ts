@@ -1,6 +1,7 @@
 // Benchmarks for @org/billing-ledger: `pnpm --filter @org/billing-ledger bench` (or `pnpm bench`).
-// 1. webhook ack latency (p50/p99) at 200 req/s, open loop, signed payloads over loopback, with the
-//    worker processing in the same process (as the webhook app runs);
+// 1. webhook ack latency (p50/p99) at 200 req/s, open loop, signed payloads over loopback, against
+//    the handler in its own process (bench/ack-server.ts), without and with a worker processing in
+//    that process (as the webhook app runs by default), with the server's event-loop delay;
 // 2. processing throughput for 10,000 queued events (our worker: 4 loops, its default batch size,
 //    a pool of 16);
 // 3. the same 10,000 events through @supabase/stripe-sync-engine 0.48.5 (re-fetching off), side by
@@ -10,17 +11,18 @@
 // run n times, report medians), BENCH_EVENTS, BENCH_RATE, BENCH_SECONDS.
 // Every figure records the 1-minute load average before and after it; above ~1.5 on 2 cores the
 // figures are noisy. Writes bench/results/billing-ledger.json at the repo root.
+
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { findRepoRoot, withTransaction } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import Stripe from 'stripe';
 import {
-  createStripeWebhookHandler,
   defaultEventRegistry,
   insertEvent,
   parseEvent,
@@ -57,39 +59,48 @@ function eventsFor(n: number, prefix: string): StripeEvent[] {
   }
 }
 
-function toRequest(req: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      req.on('data', (chunk: Buffer) => c.enqueue(new Uint8Array(chunk)));
-      req.on('end', () => c.close());
-      req.on('error', (e) => c.error(e));
+/** Starts bench/ack-server.ts in its own process (as a deployment runs the webhook app). */
+async function startAckServer(db: TestDatabase, withWorker: boolean) {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(new URL('./ack-server.ts', import.meta.url))],
+    {
+      env: {
+        ...process.env,
+        ACK_DATABASE_URL: db.url,
+        ACK_SECRET: SECRET,
+        ACK_WORKER: withWorker ? 'on' : 'off',
+        ACK_POOL_MAX: String(POOL_MAX),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-  });
-  return new Request(`http://127.0.0.1${req.url}`, {
-    method: req.method ?? 'POST',
-    headers,
-    body,
-    duplex: 'half',
-  } as RequestInit);
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const next = (prefix: string) =>
+    new Promise<string>((resolve, reject) => {
+      const onLine = (line: string) => {
+        if (!line.startsWith(prefix)) return;
+        lines.off('line', onLine);
+        resolve(line.slice(prefix.length));
+      };
+      lines.on('line', onLine);
+      child.once('exit', (code) => reject(new Error(`ack server exited with ${code}`)));
+    });
+  const port = Number(await next('listening '));
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/stripe`,
+    /** Drains the queue (with a worker), stops, and returns the server's event-loop figures. */
+    async stop(): Promise<Record<string, unknown>> {
+      const stats = next('stats ');
+      child.kill('SIGTERM');
+      return JSON.parse(await stats);
+    },
+  };
 }
 
 async function ackLatency(db: TestDatabase, withWorker: boolean) {
-  const queue = await startQueue(db.pool);
-  const worker = withWorker
-    ? startWorker({ pool: db.pool, queue, registry: defaultEventRegistry(), concurrency: 2 })
-    : null;
-  const handler = createStripeWebhookHandler({ pool: db.pool, stripe, secrets: [SECRET] });
-  const server = createServer((req, res) => {
-    handler(toRequest(req)).then(async (r) => {
-      res.writeHead(r.status, Object.fromEntries(r.headers));
-      res.end(Buffer.from(await r.arrayBuffer()));
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+  const server = await startAckServer(db, withWorker);
+  const url = server.url;
   const events = eventsFor(RATE * SECONDS, 'ack');
   // Sign up front so the client's signing cost does not shape the arrival schedule.
   const bodies = events.map((e) => {
@@ -134,13 +145,7 @@ async function ackLatency(db: TestDatabase, withWorker: boolean) {
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - started) / 1000;
-  if (worker) await waitForDrain(db.pool, { timeoutMs: 300_000 });
-  await new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
-  await worker?.stop();
-  await queue.stop();
+  const serverStats = await server.stop();
   return {
     workerInProcess: withWorker,
     requests: bodies.length,
@@ -152,6 +157,7 @@ async function ackLatency(db: TestDatabase, withWorker: boolean) {
     maxMs: round(Math.max(...latencies)),
     errors,
     errorSamples: [...errorSamples],
+    server: serverStats,
   };
 }
 

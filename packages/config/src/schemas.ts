@@ -137,6 +137,15 @@ export const ledger = {
     .max(64)
     .default(2)
     .describe('Parallel event fetch loops per worker process'),
+  LEDGER_WORKER_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe(
+      "Events claimed and processed per transaction by the webhook app's worker (default 25: short batches keep acks fast; `org-reports worker --batch-size` defaults to 100)",
+    ),
   LEDGER_RETRY_LIMIT: z.coerce
     .number()
     .int()

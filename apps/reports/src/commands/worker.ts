@@ -23,7 +23,7 @@ export const workerCommand: CommandModule = {
         'process Stripe events from the queue (runs until SIGINT/SIGTERM; several workers may run at once)',
       )
       .option('--concurrency <n>', 'parallel fetch loops', '2')
-      .option('--batch-size <n>', 'jobs per fetch', '25')
+      .option('--batch-size <n>', 'events claimed and processed per transaction', '100')
       .option('--retry-limit <n>', 'retries before an event is dead', '5')
       .option('--exit-when-drained', 'stop once no event is pending or retrying')
       .addOption(jsonOption())
