@@ -231,41 +231,60 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
     throw new MetricsError('invalid_query', 'a funnel has 2 to 10 steps');
   const windowDays = input.windowDays ?? 14;
   const params: unknown[] = [input.app ?? null, input.from, input.to, windowDays, input.asOf ?? null];
-  const ctes: string[] = [`apps as materialized (${APPS_SQL})`];
-  steps.forEach((name, i) => {
-    params.push(name);
-    const p = `$${params.length}`;
-    if (i === 0) {
-      // Index-only over (app, name, occurred_at) including user_id, for each app read.
-      ctes.push(`s1 as (
-        select user_id, min(occurred_at) as t1, min(occurred_at) as t from public.events
-        where app in (select app from apps) and name = ${p} and user_id is not null and occurred_at >= $2 and occurred_at < $3
-        group by user_id)`);
-    } else {
-      // The first step-k event after the previous step: the user's first step-k event when that is
-      // later (metrics_user_first_events), else one index probe per user and partition
-      // (events_user_name_time: user_id, name, occurred_at, app included).
-      ctes.push(`s${i + 1} as (
-        select s.user_id, s.t1, x.t, extract(epoch from x.t - s.t)::float8 as dt
-        from s${i} s
-        left join public.metrics_user_first_events f on f.app = coalesce($1, '*') and f.user_id = s.user_id and f.event = ${p}
-        cross join lateral (
-          select case
-            when f.first_at is null then null
-            when f.first_at > s.t then
-              case when f.first_at < s.t1 + make_interval(days => $4) and ($5::timestamptz is null or f.first_at < $5) then f.first_at end
-            else (
-              select min(e.occurred_at) from public.events e
-              where e.user_id = s.user_id and e.name = ${p} and ${appFilter('e.app')}
-                and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
-                -- implied by the two bounds above; constant, so partitions are pruned
-                and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
-                and ($5::timestamptz is null or e.occurred_at < $5))
-            end as t
-        ) x
-        where x.t is not null)`);
-    }
-  });
+  params.push(...steps);
+  const stepParam = (k: number) => `$${5 + k}`;
+  // f2..fn: the user's first-ever event of each later step (metrics_user_first_events).
+  const firsts = steps.slice(1).map((_, j) => `f${j + 2}`);
+  const ctes: string[] = [
+    `apps as materialized (${APPS_SQL})`,
+    // Index-only over (app, name, occurred_at) including user_id, for each app read.
+    `entered as (
+      select user_id, min(occurred_at) as t1 from public.events
+      where app in (select app from apps) and name = ${stepParam(1)} and user_id is not null and occurred_at >= $2 and occurred_at < $3
+      group by user_id)`,
+    // Every later step's first event in one probe per user: the table's key is (app, user_id,
+    // event), so they are adjacent. A lateral kept as a probe (offset 0): the planner would
+    // otherwise hash the whole table.
+    `s1 as (
+      select e.user_id, e.t1, e.t1 as t, ${firsts.map((c) => `f.${c}`).join(', ')}
+      from entered e
+      left join lateral (
+        select ${firsts.map((c, j) => `max(f.first_at) filter (where f.event = ${stepParam(j + 2)}) as ${c}`).join(', ')}
+        from public.metrics_user_first_events f
+        where f.app = coalesce($1, '*') and f.user_id = e.user_id
+          and f.event = any(array[${steps
+            .slice(1)
+            .map((_, j) => stepParam(j + 2))
+            .join(', ')}]::text[])
+        offset 0
+      ) f on true)`,
+  ];
+  for (let k = 2; k <= steps.length; k++) {
+    // The first step-k event after the previous step: the user's first step-k event when that is
+    // later, else one index probe per user and partition (events_user_name_time: user_id, name,
+    // occurred_at, app included). offset 0 keeps the case evaluated once per user: inlined, the
+    // filter below would run its probe a second time.
+    const f = `s.f${k}`;
+    ctes.push(`s${k} as (
+      select s.user_id, s.t1, ${firsts.map((c) => `s.${c}`).join(', ')}, x.t, extract(epoch from x.t - s.t)::float8 as dt
+      from s${k - 1} s
+      cross join lateral (
+        select case
+          when ${f} is null then null
+          when ${f} > s.t then
+            case when ${f} < s.t1 + make_interval(days => $4) and ($5::timestamptz is null or ${f} < $5) then ${f} end
+          else (
+            select min(e.occurred_at) from public.events e
+            where e.user_id = s.user_id and e.name = ${stepParam(k)} and ${appFilter('e.app')}
+              and e.occurred_at > s.t and e.occurred_at < s.t1 + make_interval(days => $4)
+              -- implied by the two bounds above; constant, so partitions are pruned
+              and e.occurred_at >= $2 and e.occurred_at < $3::timestamptz + make_interval(days => $4)
+              and ($5::timestamptz is null or e.occurred_at < $5))
+          end as t
+        offset 0
+      ) x
+      where x.t is not null)`);
+  }
   const selects = steps.map((_, i) =>
     i === 0
       ? `select 1 as step, count(*)::int as users, null::float8 as median from s1`
