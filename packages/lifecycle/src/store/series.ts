@@ -22,13 +22,15 @@ interface Source {
   at: string;
   /** The day bitmap of a week/month row (bit i = the period's day i + 1); absent for daily rows. */
   bits?: string;
+  /** Days read from month rows' day bitmaps (`at` = month start, `bits` = days) instead of daily rows. */
+  daysFromMonths?: boolean;
   created: string;
 }
 
 /**
- * Where activity is read: users' weeks and months from @org/metrics' per-user week and month
- * bitmaps (a row per active week or month instead of one per active day), everything else from the
- * daily rollups.
+ * Where activity is read: users' days, weeks and months from @org/metrics' per-user week and month
+ * bitmaps (a row per active week or month instead of one per active day; a daily series shifts
+ * each month's day bitmap into place), accounts from the daily rollup.
  */
 function source(level: Level, g: Interval): Source {
   if (level === 'account')
@@ -47,15 +49,14 @@ function source(level: Level, g: Interval): Source {
       bits: 'days',
       created,
     };
-  if (g === 'month')
-    return {
-      rollup: 'public.metrics_user_active_months',
-      subject: 'user_id',
-      at: 'month',
-      bits: 'days',
-      created,
-    };
-  return { rollup: 'public.metrics_user_activity_daily', subject: 'user_id', at: 'day', created };
+  return {
+    rollup: 'public.metrics_user_active_months',
+    subject: 'user_id',
+    at: 'month',
+    bits: 'days',
+    daysFromMonths: g === 'day',
+    created,
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -84,11 +85,11 @@ function shiftPeriods(t: number, g: Interval, n: number): number {
  * returning (active in this and the previous interval), resurrecting (active now, not in the
  * previous interval, not new), dormant (active in the previous interval, not now).
  *
- * One hash aggregate over the daily rollup gives each subject a bit mask of the intervals it was
- * active in (bit 0: the interval before the first); subjects are then grouped by (mask, interval
- * of creation), which leaves a few hundred groups at most, and each interval's classes are counted
- * from the bits over those groups. No sort and no window over the subjects' days. Ranges longer
- * than 62 intervals run as several such queries.
+ * One hash aggregate over the activity rollup gives each subject a bit mask of the intervals it
+ * was active in (bit 0: the interval before the first); subjects are then grouped by (mask,
+ * interval of creation) and each interval's classes are counted from the bits of those groups.
+ * No sort and no window over the subjects' days. Ranges longer than 62 intervals run as several
+ * such queries.
  */
 export async function lifecycleSeries(
   pool: Pool,
@@ -131,51 +132,64 @@ async function seriesChunk(
       : g === 'week'
         ? `((date_trunc('week', ${d}::timestamp)::date - $2::date) / 7)`
         : `((extract(year from ${d})::int * 12 + extract(month from ${d})::int) - (extract(year from $2::date)::int * 12 + extract(month from $2::date)::int))`;
-  const label =
-    g === 'day'
-      ? `$2::date + k`
-      : g === 'week'
-        ? `$2::date + 7 * k`
-        : `($2::date + make_interval(months => k))::date`;
   // A week/month row of the interval holding the last day counts only for its days up to it.
   const lastPeriod = truncate(chunk.lastDay, g);
   const daysIn = Math.round((chunk.lastDay - lastPeriod) / DAY_MS) + 1;
-  const cut = src.bits ? `and (${src.at} <> $5::date or ${src.bits}::bigint & $6::bigint <> 0)` : '';
-  const { rows } = await pool.query<LifecyclePoint>(
-    `with masks as (
-       select ${src.subject} as s, bit_or(1::bigint << ${index(src.at)}) as m
+  const cut = src.bits ? `and (${src.at} <> $4::date or ${src.bits}::bigint & $5::bigint <> 0)` : '';
+  // Days from months: a month's day bitmap shifted to the chunk's day indexes (bit 0 = $2), cut
+  // to bits 0..n ($4). Shifts stay below 64: months overlap the chunk of at most 63 days.
+  const masks = src.daysFromMonths
+    ? `select ${src.subject} as s,
+         bit_or(case when ${src.at} >= $2::date then ${src.bits}::bigint << (${src.at} - $2::date)
+                     else ${src.bits}::bigint >> ($2::date - ${src.at}) end & $4::bigint) as m
+       from ${src.rollup}
+       where app = $1 and ${src.at} >= date_trunc('month', $2::date)::date and ${src.at} <= $3::date
+       group by 1`
+    : `select ${src.subject} as s, bit_or(1::bigint << ${index(src.at)}) as m
        from ${src.rollup}
        where app = $1 and ${src.at} >= $2::date and ${src.at} <= $3::date ${cut}
-       group by 1
-     ),
-     groups as (
-       select masks.m, ${index(`(c.created_at at time zone 'UTC')::date`)} as c, count(*) as n
-       from masks left join (${src.created}) c on c.s = masks.s
-       group by 1, 2
-     ),
-     counts as (
-       select k,
-              sum(n) filter (where (m >> k) & 1 = 1 and c = k) as new,
-              sum(n) filter (where (m >> k) & 1 = 1 and c is distinct from k and (m >> (k - 1)) & 1 = 1) as "returning",
-              sum(n) filter (where (m >> k) & 1 = 1 and c is distinct from k and (m >> (k - 1)) & 1 = 0) as resurrecting,
-              sum(n) filter (where (m >> k) & 1 = 0 and (m >> (k - 1)) & 1 = 1) as dormant
-       from groups cross join generate_series(1, $4::int) as k
-       group by k
-     )
-     select to_char(${label}, 'YYYY-MM-DD') as period,
-            coalesce(new, 0)::int as new, coalesce("returning", 0)::int as "returning",
-            coalesce(resurrecting, 0)::int as resurrecting, coalesce(dormant, 0)::int as dormant
-     from generate_series(1, $4::int) as k left join counts using (k)
-     order by k`,
-    [
-      app,
-      isoDay(chunk.base),
-      isoDay(chunk.lastDay),
-      chunk.n,
-      ...(src.bits ? [isoDay(lastPeriod), 2 ** daysIn - 1] : []),
-    ],
+       group by 1`;
+  const params = src.daysFromMonths
+    ? [String((1n << BigInt(chunk.n + 1)) - 1n)]
+    : src.bits
+      ? [isoDay(lastPeriod), 2 ** daysIn - 1]
+      : [];
+  // Subjects grouped by (mask, interval of creation); the mask in two parts JavaScript numbers
+  // hold exactly (bits 0..30, bits 31..62).
+  const { rows } = await pool.query<{ lo: number; hi: string; c: number | null; n: number }>(
+    `with masks as (${masks})
+     select (masks.m & 2147483647)::int as lo, masks.m >> 31 as hi,
+            ${index(`(c.created_at at time zone 'UTC')::date`)} as c, count(*)::int as n
+     from masks left join (${src.created}) c on c.s = masks.s
+     group by masks.m, 3`,
+    [app, isoDay(chunk.base), isoDay(chunk.lastDay), ...params],
   );
-  return rows;
+  // Each interval's classes from the groups' bits. Counted here rather than in SQL: a daily
+  // series has tens of thousands of distinct masks, and a join of every group with every
+  // interval took seconds where this loop takes milliseconds.
+  const points: LifecyclePoint[] = Array.from({ length: chunk.n }, (_, i) => ({
+    period: isoDay(shiftPeriods(chunk.base, g, i + 1)),
+    new: 0,
+    returning: 0,
+    resurrecting: 0,
+    dormant: 0,
+  }));
+  for (const r of rows) {
+    const hi = Number(r.hi);
+    const bit = (k: number) => (k < 31 ? (r.lo >>> k) & 1 : Math.floor(hi / 2 ** (k - 31)) % 2);
+    let previous = bit(0);
+    for (let k = 1; k <= chunk.n; k++) {
+      const active = bit(k);
+      const point = points[k - 1]!;
+      if (active) {
+        if (r.c === k) point.new += r.n;
+        else if (previous) point.returning += r.n;
+        else point.resurrecting += r.n;
+      } else if (previous) point.dormant += r.n;
+      previous = active;
+    }
+  }
+  return points;
 }
 
 /** Subjects per stage as of an instant, from the recorded transitions. */
