@@ -20,7 +20,7 @@ export const BENCH_END = '2026-07-01T00:00:00Z';
 export const BENCH_APP = 'bench';
 
 /** Bump when the generator changes in a way the SQL text below does not show. */
-const GENERATOR_VERSION = 4;
+const GENERATOR_VERSION = 5;
 
 // Generated first into an unlogged staging table (no constraints, no triggers), then loaded into
 // `events` by one INSERT in time order: the rollup trigger runs once over the whole dataset.
@@ -149,10 +149,17 @@ async function generate(pool: pg.Pool, events: number, log: (s: string) => void)
     await client.query(STAGING_SQL);
     await client.query('select setseed(0.42)');
     await client.query(SIGNUPS_SQL, [users, BENCH_START, BENCH_END]);
-    for (let done = 0; done < events; done += CHUNK) {
-      const n = Math.min(CHUNK, events - done);
-      await client.query(EVENTS_SQL, [users, n, BENCH_START, BENCH_END]);
-      log(`  generated ${(done + n).toLocaleString()} events (${ms()} ms)`);
+    // Events drawn past the end of the range are dropped: draw again until the dataset, signups
+    // included, holds exactly the requested number of events.
+    for (let staged = users; staged < events; ) {
+      const r = await client.query(EVENTS_SQL, [
+        users,
+        Math.min(CHUNK, events - staged),
+        BENCH_START,
+        BENCH_END,
+      ]);
+      staged += r.rowCount ?? 0;
+      log(`  generated ${staged.toLocaleString()} events (${ms()} ms)`);
     }
     await client.query(LOAD_SQL);
     await client.query('drop table bench_gen');
