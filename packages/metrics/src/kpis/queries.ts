@@ -233,8 +233,10 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
   const params: unknown[] = [input.app ?? null, input.from, input.to, windowDays, input.asOf ?? null];
   params.push(...steps);
   const stepParam = (k: number) => `$${5 + k}`;
-  // f2..fn: the user's first-ever event of each later step (metrics_user_first_events).
-  const firsts = steps.slice(1).map((_, j) => `f${j + 2}`);
+  // Steps 2..n: the column holding the user's first-ever event of the step
+  // (metrics_user_first_events), and the step's name parameter.
+  const later = steps.slice(1).map((_, j) => ({ column: `f${j + 2}`, param: stepParam(j + 2) }));
+  const carried = (alias: string) => later.map((l) => `${alias}.${l.column}`).join(', ');
   const ctes: string[] = [
     `apps as materialized (${APPS_SQL})`,
     // Index-only over (app, name, occurred_at) including user_id, for each app read.
@@ -246,16 +248,13 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
     // event), so they are adjacent. A lateral kept as a probe (offset 0): the planner would
     // otherwise hash the whole table.
     `s1 as (
-      select e.user_id, e.t1, e.t1 as t, ${firsts.map((c) => `f.${c}`).join(', ')}
+      select e.user_id, e.t1, e.t1 as t, ${carried('f')}
       from entered e
       left join lateral (
-        select ${firsts.map((c, j) => `max(f.first_at) filter (where f.event = ${stepParam(j + 2)}) as ${c}`).join(', ')}
+        select ${later.map((l) => `max(f.first_at) filter (where f.event = ${l.param}) as ${l.column}`).join(', ')}
         from public.metrics_user_first_events f
         where f.app = coalesce($1, '*') and f.user_id = e.user_id
-          and f.event = any(array[${steps
-            .slice(1)
-            .map((_, j) => stepParam(j + 2))
-            .join(', ')}]::text[])
+          and f.event = any(array[${later.map((l) => l.param).join(', ')}]::text[])
         offset 0
       ) f on true)`,
   ];
@@ -266,7 +265,7 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
     // filter below would run its probe a second time.
     const f = `s.f${k}`;
     ctes.push(`s${k} as (
-      select s.user_id, s.t1, ${firsts.map((c) => `s.${c}`).join(', ')}, x.t, extract(epoch from x.t - s.t)::float8 as dt
+      select s.user_id, s.t1, ${carried('s')}, x.t, extract(epoch from x.t - s.t)::float8 as dt
       from s${k - 1} s
       cross join lateral (
         select case
