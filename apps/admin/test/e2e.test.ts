@@ -86,6 +86,9 @@ async function tableRows(testId: string): Promise<string[][]> {
 }
 
 async function shot(name: string) {
+  // Streamed sections replace their loading placeholders after the load event: wait for all of
+  // them, so the screenshot shows the page as its reader sees it.
+  await page.waitForFunction(() => !document.querySelector('.loading[role=status]'));
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
@@ -375,20 +378,40 @@ describe('admin dashboard in Chromium', () => {
     await shot('lifecycle');
   });
 
-  it('insights: the findings and headline of `org-reports growth --no-llm`', async () => {
-    const report = await cliJson<{
+  it('insights: renders the report `org-reports growth --no-llm` stored, and generates a missing one', async () => {
+    type Report = {
+      title: string;
       insights: { narrative: { headline: string }; findings: { title: string; severity: string }[] };
-    }>(['growth', '--days', '30', '--as-of', END, '--format', 'json', '--no-llm'], {
-      DATABASE_URL: db.url,
-      REPORTING_CURRENCY: 'usd',
-    });
+    };
+    const env = { DATABASE_URL: db.url, REPORTING_CURRENCY: 'usd' };
+    // The CLI stores what it prints; the page shows that report for its period.
+    const report = await cliJson<Report>(
+      ['growth', '--days', '30', '--as-of', END, '--format', 'json', '--no-llm'],
+      env,
+    );
     await page.goto(`${app.url}/insights?days=30&to=${END}`);
     expect(await text('headline')).toBe(report.insights.narrative.headline);
+    expect(await text('report-generated')).toContain('(cli)');
     const rows = report.insights.findings.length ? await tableRows('table-findings') : [];
     expect(rows.map((r) => `${r[0]}|${r[1]}`).sort()).toEqual(
       report.insights.findings.map((f) => `${f.title}|${f.severity}`).sort(),
     );
+    expect((await tableRows('table-reports')).map((r) => r[0])).toContain(report.title);
     await shot('insights');
+
+    // No report for the 7 days before the day before END: the page says so and builds one on
+    // request, the same report as the CLI's (which, with --no-store, stores nothing).
+    const dayBefore = new Date(Date.parse(`${END}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const weekly = await cliJson<Report>(
+      ['growth', '--days', '7', '--as-of', dayBefore, '--format', 'json', '--no-llm', '--no-store'],
+      env,
+    );
+    await page.goto(`${app.url}/insights?days=7&to=${dayBefore}`);
+    await expect(page.getByTestId('narrative').textContent()).resolves.toContain('No growth report stored');
+    await page.getByTestId('generate-report').click();
+    await page.waitForURL(/generated=/);
+    expect(await text('headline')).toBe(weekly.insights.narrative.headline);
+    expect(await text('report-generated')).toContain('(dashboard)');
   });
 
   it('without ADMIN_PASSWORD, accepts the generated password from admin.json (what the demo prints)', async () => {

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
-import { growthReportSchema, insightsReportSchema } from '@org/insights';
+import {
+  findGrowthReport,
+  growthReportSchema,
+  insightsReportSchema,
+  latestGrowthReports,
+} from '@org/insights';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET_AS_OF, loadDataset } from './fixtures/dataset.ts';
 import { runCli } from './support.ts';
@@ -32,7 +37,9 @@ afterAll(async () => {
 describe('org-reports growth', () => {
   it('writes the Markdown report of a fixed dataset (golden)', async () => {
     const run = await runCli(['growth', '--days', '7', '--as-of', DATASET_AS_OF, '--format', 'md'], env);
-    expect(run.stderr).toBe('Narrative from rule findings only (ANTHROPIC_API_KEY is not set).\n');
+    expect(run.stderr).toMatch(
+      /^stored as growth report #\d+ \(shown on the dashboard's Insights page\)\nNarrative from rule findings only \(ANTHROPIC_API_KEY is not set\)\.\n$/,
+    );
     expect(run.code).toBe(0);
     golden('growth-7d.md', run.stdout);
   });
@@ -59,15 +66,54 @@ describe('org-reports growth', () => {
     golden('growth-30d.json', readFileSync(path.join(dir, 'growth.json'), 'utf8'));
   });
 
-  it('writes a single format to --output', async () => {
+  it('writes a single format to --output (and with --no-store stores nothing)', async () => {
     const file = path.join(tmp, 'nested', 'g.html');
-    const run = await runCli(['growth', '--as-of', DATASET_AS_OF, '--format', 'html', '--output', file], env);
+    const stored = (await latestGrowthReports(db.pool, { limit: 100 })).length;
+    const run = await runCli(
+      ['growth', '--as-of', DATASET_AS_OF, '--format', 'html', '--output', file, '--no-store'],
+      env,
+    );
     expect(run).toMatchObject({
       code: 0,
       stdout: `Wrote ${file}\n`,
       stderr: 'Narrative from rule findings only (ANTHROPIC_API_KEY is not set).\n',
     });
     expect(readFileSync(file, 'utf8')).toMatch(/^<!doctype html>/);
+    expect((await latestGrowthReports(db.pool, { limit: 100 })).length).toBe(stored);
+  });
+
+  it('stores the report it prints, which the dashboard finds by period', async () => {
+    const run = await runCli(['growth', '--days', '90', '--as-of', DATASET_AS_OF, '--format', 'json'], env);
+    expect(run.code).toBe(0);
+    const printed = growthReportSchema.parse(JSON.parse(run.stdout));
+    const id = Number(/#(\d+)/.exec(run.stderr)?.[1]);
+    const found = await findGrowthReport(db.pool, {
+      asOf: new Date(`${DATASET_AS_OF}T00:00:00Z`),
+      days: 90,
+      currency: 'usd',
+    });
+    expect(found).toMatchObject({ id, periodDays: 90, generatedBy: 'cli', narrativeSource: 'rules' });
+    expect(found!.report).toEqual(printed);
+    expect((await latestGrowthReports(db.pool, { limit: 1 }))[0]).toMatchObject({
+      id,
+      headline: printed.insights.narrative.headline,
+    });
+    // Another app, currency or period length is another report.
+    expect(
+      await findGrowthReport(db.pool, {
+        asOf: new Date(`${DATASET_AS_OF}T00:00:00Z`),
+        days: 90,
+        currency: 'eur',
+      }),
+    ).toBeNull();
+    expect(
+      await findGrowthReport(db.pool, {
+        asOf: new Date(`${DATASET_AS_OF}T00:00:00Z`),
+        days: 90,
+        currency: 'usd',
+        app: 'other',
+      }),
+    ).toBeNull();
   });
 
   it('is deterministic: the same as-of gives the same report', async () => {

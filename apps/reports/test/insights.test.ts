@@ -49,8 +49,8 @@ describe('Claude narrative through the CLI', () => {
       usage: { inputTokens: 3_000, outputTokens: 600, costUsd: 0.012 },
     });
     expect(report.recommendations).toEqual(narrative.recommendations);
-    expect(run.stderr).toBe(
-      'Narrative by Claude (claude-sonnet-5-5: 3,000 input + 600 output tokens, ~$0.0120).\n',
+    expect(run.stderr).toMatch(
+      /^stored as growth report #\d+ .*\nNarrative by Claude \(claude-sonnet-5-5: 3,000 input \+ 600 output tokens, ~\$0\.0120\)\.\n$/,
     );
     expect(fake.requests).toHaveLength(1);
     // aggregates only: no user ids of the dataset reach the prompt

@@ -1,5 +1,6 @@
 import type { StripeWebhookOptions } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
+import type { EventInboxDrainer } from '@org/metrics';
 import { Hono } from 'hono';
 import { eventsRoute } from './routes/events.ts';
 import { healthRoute } from './routes/health.ts';
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** Stripe signing secrets (STRIPE_WEBHOOK_SECRET, comma-separated). */
   webhookSecrets: string[];
   queueSchema?: string;
+  /** Moves accepted product events from the inbox into `events` (default: the route's own). */
+  eventDrainer?: EventInboxDrainer;
   /** Failures worth a log line (never secrets or payloads). */
   log?: (message: string, error?: unknown) => void;
 }
@@ -22,7 +25,8 @@ export function createApp(deps: AppDeps): Hono {
     healthRoute({ pool: deps.pool, ...(deps.queueSchema ? { queueSchema: deps.queueSchema } : {}) }),
     eventsRoute({
       pool: deps.pool,
-      onError: (error) => deps.log?.('event ingest: could not store events', error),
+      ...(deps.eventDrainer ? { drainer: deps.eventDrainer } : {}),
+      onError: (error) => deps.log?.('event ingest: could not store or drain events', error),
     }),
     stripeRoute({
       pool: deps.pool,

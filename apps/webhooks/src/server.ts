@@ -12,6 +12,7 @@ import {
   type Worker,
 } from '@org/billing-ledger';
 import { type Database, migrate, openDatabase } from '@org/db';
+import { createEventInboxDrainer } from '@org/metrics';
 import Stripe from 'stripe';
 import { createApp } from './app.ts';
 import type { WebhooksEnv } from './env.ts';
@@ -76,8 +77,16 @@ export async function startServer(
         onResult: (job) => log(`scheduled job ${job} done`),
       })
     : null;
+  // Accepted product events move from the inbox into `events` after each accepted batch, and every
+  // second for batches another process left behind.
+  const eventDrainer = createEventInboxDrainer({
+    pool: db.pool,
+    intervalMs: 1000,
+    onError: (error) => log(`event inbox drain failed: ${(error as Error).message}`),
+  });
   const app = createApp({
     pool: db.pool,
+    eventDrainer,
     stripe,
     webhookSecrets: (env.STRIPE_WEBHOOK_SECRET ?? '').split(',').filter(Boolean),
     log,
@@ -99,6 +108,9 @@ export async function startServer(
       if (closed) return;
       closed = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await eventDrainer
+        .close()
+        .catch((error: unknown) => log(`event inbox drain failed: ${(error as Error).message}`));
       await worker?.stop();
       await billingJobs?.stop();
       await queue.stop();

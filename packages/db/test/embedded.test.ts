@@ -49,7 +49,9 @@ async function query(url: string, sql: string) {
   }
 }
 
-describe('embedded server', () => {
+// Each test initialises and starts real clusters (three processes at once in the race); with every
+// package's tests running beside them on a small CI machine that alone has taken over 30 s.
+describe('embedded server', { timeout: 120_000 }, () => {
   it('starts once, is reused by another process, stops cleanly and restarts with its data', async () => {
     const dir = dataDir();
     const first = await ensureEmbeddedServer({ dataDir: dir });

@@ -63,6 +63,14 @@ export {
   renderJson,
   type Section,
 } from './report/model.ts';
+export {
+  findGrowthReport,
+  latestGrowthReports,
+  type ReportOrigin,
+  type StoredGrowthReport,
+  type StoredReportSummary,
+  storeGrowthReport,
+} from './report/store.ts';
 export { barChart, lineChart, progressBar } from './report/svg.ts';
 export { type Change, changeOf } from './rules/change.ts';
 export {

@@ -46,7 +46,18 @@ export {
 } from './kpis/queries.ts';
 export { anonymizeIp, type RequestMetadataOptions, requestMetadata } from './request-meta.ts';
 export { createApiKey, findApiKeyApp, hashApiKey, revokeApiKey } from './store/api-keys.ts';
-export { createPartitionKeeper, type InsertEventsResult, insertEvents } from './store/events.ts';
+export {
+  createPartitionKeeper,
+  enqueueEvents,
+  type InsertEventsResult,
+  insertEvents,
+} from './store/events.ts';
+export {
+  createEventInboxDrainer,
+  DRAIN_MAX_ROWS,
+  drainEventInbox,
+  type EventInboxDrainer,
+} from './store/inbox.ts';
 export { incrementUsage, type UsageIncrement, usageTotals } from './store/usage.ts';
 export {
   createTracker,
@@ -57,5 +68,5 @@ export {
 } from './tracker/tracker.ts';
 export type { Transport } from './tracker/transport.ts';
 export { httpTransport, splitForIngest } from './transports/http.ts';
-export { postgresTransport } from './transports/postgres.ts';
+export { type PostgresTransportOptions, postgresTransport } from './transports/postgres.ts';
 export { type SupabaseRpcClient, supabaseTransport } from './transports/supabase.ts';

@@ -13,6 +13,7 @@ import {
 } from '../src/index.ts';
 
 let db: TestDatabase;
+let handler: ReturnType<typeof createIngestHandler>;
 let server: Server;
 let url: string;
 let key: string;
@@ -57,13 +58,13 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   ({ key, id: keyId } = await createApiKey(db.pool, { app: 'ingest', name: 'test' }));
-  server = await serve(
-    createIngestHandler({ pool: db.pool, keyCacheMs: 0, metadata: { anonymizeIp: true } }),
-  );
+  handler = createIngestHandler({ pool: db.pool, keyCacheMs: 0, metadata: { anonymizeIp: true } });
+  server = await serve(handler);
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
+  await handler.drainer.close();
   await db.drop();
 });
 
@@ -74,6 +75,10 @@ describe('HTTP ingest handler', () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ received: 2, inserted: 2 });
     expect(await (await post(batch)).json()).toEqual({ received: 2, inserted: 0 });
+    await handler.drainer.drain();
+    // Once drained, a resend is recognised against the stored events as well.
+    expect(await (await post(batch)).json()).toEqual({ received: 2, inserted: 0 });
+    await handler.drainer.drain();
     const { rows } = await db.pool.query(
       `select app, host(ip) as ip, user_agent, referrer from events where id = $1`,
       [batch.events[0]!.id],
@@ -90,7 +95,11 @@ describe('HTTP ingest handler', () => {
 
   it('answers 401, 400, 413 and 415 and stores nothing from refused requests', async () => {
     const count = async () =>
-      (await db.pool.query(`select count(*)::int as n from events`)).rows[0].n as number;
+      (
+        await db.pool.query(
+          `select (select count(*) from events) + (select count(*) from metrics_event_inbox) as n`,
+        )
+      ).rows[0].n as string;
     const before = await count();
     expect((await post({ events: [event()] }, { authorization: 'Bearer mk_wrong' })).status).toBe(401);
     expect(
@@ -133,6 +142,7 @@ describe('HTTP ingest handler', () => {
       );
     await tracker.shutdown();
     expect(tracker.stats()).toMatchObject({ sent: 1200, inserted: 1200, failed: 0 });
+    await handler.drainer.drain();
     const { rows } = await db.pool.query(
       `select count(*)::int as n from events where name = 'export_created' and app = 'ingest'`,
     );

@@ -134,6 +134,24 @@ describe('KPI rollups', () => {
               mau: distinct(last - 29, last),
             });
 
+            // Each user's first active day, whatever order the batches came in.
+            const firstDays = new Map<string, string>();
+            for (const e of events as Ev[])
+              if (e.user !== null) {
+                const key = `${e.app}/u${e.user}`;
+                const day = addDays(BASE, e.day);
+                if (!firstDays.has(key) || day < firstDays.get(key)!) firstDays.set(key, day);
+              }
+            const { rows: stored } = await client.query<{ key: string; day: string }>(
+              `select app || '/' || user_id as key, to_char(first_active_day, 'YYYY-MM-DD') as day
+               from public.metrics_users order by 1`,
+            );
+            expect(stored).toEqual(
+              [...firstDays.entries()]
+                .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+                .map(([key, day]) => ({ key, day })),
+            );
+
             // Days-active distribution over the 30 days ending on the last day.
             const days = new Map<number, Set<number>>();
             for (const e of active.filter((x) => x.day > last - 30 && x.day <= last)) {
@@ -147,6 +165,12 @@ describe('KPI rollups', () => {
             expect(s.daysActiveDistribution).toEqual(
               [...buckets.entries()].sort((x, y) => x[0] - y[0]).map(([d, users]) => ({ days: d, users })),
             );
+            const userDays = [...days.values()].reduce((n, d) => n + d.size, 0);
+            expect(s.averageDau30).toBe(Math.round((userDays / 30) * 100) / 100);
+            expect(await stickiness(pool, { asOf: range.to, app, distribution: false })).toEqual({
+              ...s,
+              daysActiveDistribution: [],
+            });
 
             // Top users: active days, then events, then id.
             const per = new Map<string, { days: Set<number>; events: number; last: number }>();
@@ -253,7 +277,7 @@ describe('KPI rollup locks', () => {
       ).rows[0]!.n,
     );
 
-  it('lock each subject of a small batch, and a constant number for a statement over many subjects', async () => {
+  it('lock each subject of a statement within the budget, and a constant number for one over it', async () => {
     const client = await db.pool.connect();
     await client.query('begin');
     try {
@@ -265,8 +289,23 @@ describe('KPI rollup locks', () => {
       expect(await heldAdvisoryLocks(client)).toBe(3);
       await client.query('rollback');
 
+      // The budget: a 32nd of the server's lock table, at least 512 subjects.
+      const { rows: settings } = await client.query<{ budget: number }>(
+        `select greatest(512, current_setting('max_locks_per_transaction')::int
+           * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int) / 32) as budget`,
+      );
+      const budget = settings[0]!.budget;
       await client.query('begin');
-      const users = Array.from({ length: 3000 }, (_, i) => `bulk${i}`);
+      await insertEvents(
+        client,
+        'a',
+        Array.from({ length: budget }, (_, i) => view(`within${i}`, 0)),
+      );
+      expect(await heldAdvisoryLocks(client)).toBe(budget + 1);
+      await client.query('rollback');
+
+      await client.query('begin');
+      const users = Array.from({ length: Math.max(3000, budget + 1) }, (_, i) => `bulk${i}`);
       await insertEvents(
         client,
         'a',
@@ -277,8 +316,8 @@ describe('KPI rollup locks', () => {
       expect(
         await activeUsers(pool, { asOf: new Date(`${addDays(BASE, 2)}T00:00:00Z`), app: 'a' }),
       ).toMatchObject({
-        dau: 3000,
-        wau: 3000,
+        dau: users.length,
+        wau: users.length,
       });
       expect(
         await featureUsage(pool, {
@@ -286,9 +325,47 @@ describe('KPI rollup locks', () => {
           to: new Date(`${addDays(BASE, 5)}T00:00:00Z`),
           app: 'a',
         }),
-      ).toEqual([{ name: 'export_created', events: 3000, users: 3000 }]);
+      ).toEqual([{ name: 'export_created', events: users.length, users: users.length }]);
     } finally {
       await client.query('rollback');
+      client.release();
+    }
+  }, 60_000);
+});
+
+describe('KPI rollup plans', () => {
+  it('replan the rollup triggers when a session goes from small to large statements and back', async () => {
+    const client = await db.pool.connect();
+    try {
+      const plannedFor = async () =>
+        (
+          await client.query<{ v: string | null }>(
+            `select current_setting('metrics.rollup_plan_rows', true) as v`,
+          )
+        ).rows[0]!.v;
+      const at = `${addDays(BASE, 8)}T12:00:00Z`;
+      const batch = (n: number, tag: string) =>
+        Array.from({ length: n }, (_, i) => ev(`${tag}${i}`, 'page_viewed', at, 'navigation'));
+      // A pooled session may have written before: start it as a new one would.
+      await client.query(`select set_config('metrics.rollup_plan_rows', '', false)`);
+      await insertEvents(client, 'plans', batch(10, 'p'));
+      expect(await plannedFor()).toBe('10');
+      // Within 4x: the plans made for 10 rows are kept.
+      await insertEvents(client, 'plans', batch(30, 'q'));
+      expect(await plannedFor()).toBe('10');
+      await insertEvents(client, 'plans', batch(5000, 'r'));
+      expect(await plannedFor()).toBe('5000');
+      await insertEvents(client, 'plans', batch(20, 's'));
+      expect(await plannedFor()).toBe('20');
+      expect(
+        (
+          await activeUsers(client as unknown as Pool, {
+            asOf: new Date(`${addDays(BASE, 9)}T00:00:00Z`),
+            app: 'plans',
+          })
+        ).dau,
+      ).toBe(5060);
+    } finally {
       client.release();
     }
   }, 60_000);

@@ -20,6 +20,7 @@ const at = new Date('2026-05-01T12:00:00Z');
 /** Wraps the real Postgres transport and makes its first N sends fail with a retryable error. */
 function flaky(inner: Transport, failures: number): Transport & { calls: number } {
   const t = {
+    ...inner,
     name: 'flaky',
     calls: 0,
     async send(app: string, batch: readonly ParsedWireEvent[]) {
@@ -127,6 +128,7 @@ describe('tracker', () => {
     });
     const inner = postgresTransport({ pool: db.pool });
     const slow: Transport = {
+      ...inner,
       name: 'slow',
       send: async (app, batch) => {
         await gate;

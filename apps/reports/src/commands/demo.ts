@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { refreshCohorts } from '@org/cohorts';
 import { findRepoRoot, migrate } from '@org/db';
-import { formatMoney, generateGrowthReport, renderGrowthReport } from '@org/insights';
+import { formatMoney, generateGrowthReport, renderGrowthReport, storeGrowthReport } from '@org/insights';
 import { runLifecycle, stages } from '@org/lifecycle';
 import { Option } from 'commander';
 import type { CommandContext } from '../context.ts';
@@ -124,6 +124,7 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
       baseURL: ctx.env.ANTHROPIC_BASE_URL,
     },
   });
+  await storeGrowthReport(db.pool, report, { generatedBy: 'demo' });
   const outDir = path.resolve(findRepoRoot(), flags.outDir);
   const written = await writeReport({ outDir, format: 'md', funnel: '', llm: false }, 'growth', (f) =>
     renderGrowthReport(report, f),

@@ -7,6 +7,7 @@ import {
   generateGrowthReport,
   type ReportFormat,
   renderGrowthReport,
+  storeGrowthReport,
 } from '@org/insights';
 import { Option } from 'commander';
 import type { CommandContext } from '../context.ts';
@@ -128,11 +129,10 @@ export const growthCommand: CommandModule = {
       .description(
         'growth report: revenue, users, engagement, product, funnel, insights and recommendations vs the previous period',
       )
-      .addOption(
-        new Option('--days <days>', 'period length in days').choices(['7', '30', '90']).default('7'),
-      );
+      .addOption(new Option('--days <days>', 'period length in days').choices(['7', '30', '90']).default('7'))
+      .option('--no-store', 'do not store the report in the database (the dashboard shows stored reports)');
     addReportOptions(command, 'growth').action(
-      action(async (ctx, flags: ReportFlags & { days: string }) => {
+      action(async (ctx, flags: ReportFlags & { days: string; store: boolean }) => {
         checkOutputFlags(flags);
         const options = generateOptions(ctx, flags);
         const db = await ctx.database();
@@ -142,6 +142,10 @@ export const growthCommand: CommandModule = {
           days: Number(flags.days),
           onProgress: () => bar.increment(),
         }).finally(() => bar.stop());
+        if (flags.store) {
+          const id = await storeGrowthReport(db.pool, report, { app: flags.app, generatedBy: 'cli' });
+          ctx.out.note(`stored as growth report #${id} (shown on the dashboard's Insights page)`);
+        }
         const written = await writeReport(flags, 'growth', (f) => renderGrowthReport(report, f));
         if (written.text !== undefined && !flags.json) {
           ctx.out.result(null, () => written.text!.trimEnd());

@@ -51,6 +51,8 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
       ? `select u.cs, u.app, u.user_id, (w.week - u.cs) / 7 as k
          from u join public.metrics_user_active_weeks w on w.app = u.app and w.user_id = u.user_id
          where w.week >= u.cs and w.week <= $4::date
+           -- constant bound: rows before the first cohort never reach the join
+           and w.week >= date_trunc('week', $2::timestamptz at time zone 'UTC')::date
            and (w.days & ((1 << (least(6, $4::date - w.week) + 1)) - 1)) <> 0`
       : g === 'month'
         ? `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'm.month', 'u.cs')} as k
@@ -62,7 +64,7 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
            where d.day >= u.cs and d.day <= $4::date${input.mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
   const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
     `with u as (
-       select app, user_id, to_char(date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC'), 'YYYY-MM-DD')::date as cs
+       select app, user_id, date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC')::date as cs
        from public.metrics_users
        where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
      ),

@@ -126,7 +126,7 @@ export async function collectSnapshot(
     await Promise.all([
       want.has('engagement') || want.has('users')
         ? source('Engagement: DAU/WAU/MAU and stickiness', () =>
-            stickiness(pool, { app: options.app, asOf: period.end }),
+            stickiness(pool, { app: options.app, asOf: period.end, distribution: false }),
           )
         : skip,
       want.has('series') ? source('Engagement: DAU series', () => activeUsersSeries(pool, scope)) : skip,

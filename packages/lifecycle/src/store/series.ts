@@ -14,51 +14,6 @@ export interface LifecyclePoint {
   dormant: number;
 }
 
-interface Source {
-  /** Activity rows: one per subject and day (`day`), or per user and week/month with a day bitmap. */
-  rollup: string;
-  subject: string;
-  /** The column holding the row's day, week start or month start. */
-  at: string;
-  /** The day bitmap of a week/month row (bit i = the period's day i + 1); absent for daily rows. */
-  bits?: string;
-  /** Days read from month rows' day bitmaps (`at` = month start, `bits` = days) instead of daily rows. */
-  daysFromMonths?: boolean;
-  created: string;
-}
-
-/**
- * Where activity is read: users' days, weeks and months from @org/metrics' per-user week and month
- * bitmaps (a row per active week or month instead of one per active day; a daily series shifts
- * each month's day bitmap into place), accounts from the daily rollup.
- */
-function source(level: Level, g: Interval): Source {
-  if (level === 'account')
-    return {
-      rollup: 'public.metrics_account_activity_daily',
-      subject: 'account_id',
-      at: 'day',
-      created: `select account_id as s, min(coalesce(signed_up_at, first_seen_at)) as created_at from public.metrics_users where app = $1 and account_id is not null group by account_id`,
-    };
-  const created = `select user_id as s, coalesce(signed_up_at, first_seen_at) as created_at from public.metrics_users where app = $1`;
-  if (g === 'week')
-    return {
-      rollup: 'public.metrics_user_active_weeks',
-      subject: 'user_id',
-      at: 'week',
-      bits: 'days',
-      created,
-    };
-  return {
-    rollup: 'public.metrics_user_active_months',
-    subject: 'user_id',
-    at: 'month',
-    bits: 'days',
-    daysFromMonths: g === 'day',
-    created,
-  };
-}
-
 const DAY_MS = 86_400_000;
 /** Periods per query: bit 0 is the period before the first, bits 1..62 the periods (a bigint mask). */
 const CHUNK = 62;
@@ -80,16 +35,17 @@ function shiftPeriods(t: number, g: Interval, n: number): number {
   return d.getTime();
 }
 
+/** SQL: the start of the interval holding a date, and the start of the one before it. */
+const periodStartSql = (g: Interval, d: string) =>
+  g === 'day' ? d : `date_trunc('${g}', ${d}::timestamp)::date`;
+const previousStartSql = (g: Interval, start: string) =>
+  g === 'day' ? `(${start} - 1)` : `(${start} - interval '1 ${g}')::date`;
+
 /**
  * PostHog lifecycle per interval of [from, to): new (created and active in the interval),
  * returning (active in this and the previous interval), resurrecting (active now, not in the
  * previous interval, not new), dormant (active in the previous interval, not now).
- *
- * One hash aggregate over the activity rollup gives each subject a bit mask of the intervals it
- * was active in (bit 0: the interval before the first); subjects are then grouped by (mask,
- * interval of creation) and each interval's classes are counted from the bits of those groups.
- * No sort and no window over the subjects' days. Ranges longer than 62 intervals run as several
- * such queries.
+ * Activity after the last day of [from, to) does not count, in the last interval either.
  */
 export async function lifecycleSeries(
   pool: Pool,
@@ -98,12 +54,12 @@ export async function lifecycleSeries(
   const g = input.interval;
   if (!['day', 'week', 'month'].includes(g))
     throw new LifecycleError('invalid_query', `interval must be day, week or month, got ${g}`);
-  const src = source(input.level ?? 'user', g);
   const lastInstant = input.to.getTime() - 1;
   const first = truncate(input.from.getTime(), g);
   const lastPeriod = truncate(lastInstant, g);
   if (!(first <= lastPeriod)) return [];
   const lastDay = Math.floor(lastInstant / DAY_MS) * DAY_MS;
+  if ((input.level ?? 'user') === 'user') return userSeries(pool, g, input.app, first, lastDay);
   const chunks: { base: number; n: number; lastDay: number }[] = [];
   for (let p = first; p <= lastPeriod; p = shiftPeriods(p, g, CHUNK)) {
     let n = 0;
@@ -114,14 +70,95 @@ export async function lifecycleSeries(
       lastDay: Math.min(lastDay, shiftPeriods(p, g, n) - DAY_MS),
     });
   }
-  const parts = await Promise.all(chunks.map((c) => seriesChunk(pool, g, src, input.app, c)));
+  const parts = await Promise.all(chunks.map((c) => accountChunk(pool, g, input.app, c)));
   return parts.flat();
 }
 
-async function seriesChunk(
+/**
+ * Users' lifecycle from @org/metrics' gap rollup (users active per day by days since their
+ * previous active day) in one pass over (days x distinct gaps) rows, whatever the number of users:
+ * a user counts in interval P on their first active day d in it, the row with gap 0 or
+ * gap > d - start(P); their previous active day d - gap is in the interval before P when
+ * gap <= d - start(P - 1). Users created in the range are read with their first active day, to
+ * tell the new ones (created in P and active in it) from the returning and resurrecting ones.
+ */
+async function userSeries(
   pool: Pool,
   g: Interval,
-  src: Source,
+  app: string,
+  first: number,
+  lastDay: number,
+): Promise<LifecyclePoint[]> {
+  const base = shiftPeriods(first, g, -1);
+  const start = periodStartSql(g, 'day');
+  const [active, created] = await Promise.all([
+    pool.query<{ period: string; active: number; carried: number }>(
+      `select to_char(p, 'YYYY-MM-DD') as period,
+              coalesce(sum(users) filter (where gap = 0 or gap > day - p), 0)::int as active,
+              coalesce(sum(users) filter (where gap > day - p and gap <= day - pp), 0)::int as carried
+       from (select day, gap, users, ${start} as p, ${previousStartSql(g, start)} as pp
+             from public.metrics_active_gaps where app = $1 and day >= $2::date and day <= $3::date) r
+       group by p`,
+      [app, isoDay(base), isoDay(lastDay)],
+    ),
+    // Users created in the range's intervals: active in their interval of creation (up to the last
+    // day) and in the one before. The first active day answers both for a user first active on or
+    // after the interval before; the daily rollup is probed only for the others.
+    pool.query<{ period: string; new: number; carried: number }>(
+      `select to_char(p, 'YYYY-MM-DD') as period, count(*) filter (where now)::int as new,
+              count(*) filter (where now and before)::int as carried
+       from (
+         select p,
+                case when f >= p then f <= pe
+                     else exists (select 1 from public.metrics_user_activity_daily a
+                                  where a.app = $1 and a.user_id = c.user_id and a.day >= p and a.day <= pe) end as now,
+                case when f >= pp then f < p
+                     else exists (select 1 from public.metrics_user_activity_daily a
+                                  where a.app = $1 and a.user_id = c.user_id and a.day >= pp and a.day < p) end as before
+         from (
+           select user_id, first_active_day as f, p, ${previousStartSql(g, 'p')} as pp,
+                  least(${g === 'day' ? 'p' : `(p + interval '1 ${g}')::date - 1`}, $2::date) as pe
+           from (
+             select user_id, first_active_day,
+                    ${periodStartSql(g, `(coalesce(signed_up_at, first_seen_at) at time zone 'UTC')::date`)} as p
+             from public.metrics_users
+             where app = $1 and coalesce(signed_up_at, first_seen_at) >= $3 and coalesce(signed_up_at, first_seen_at) < $4
+           ) u
+         ) c
+         offset 0
+       ) x
+       group by p`,
+      [app, isoDay(lastDay), new Date(first), new Date(shiftPeriods(truncate(lastDay, g), g, 1))],
+    ),
+  ]);
+  const activeBy = new Map(active.rows.map((r) => [r.period, r]));
+  const createdBy = new Map(created.rows.map((r) => [r.period, r]));
+  const points: LifecyclePoint[] = [];
+  let previous = activeBy.get(isoDay(base))?.active ?? 0;
+  for (let p = first; p <= lastDay; p = shiftPeriods(p, g, 1)) {
+    const a = activeBy.get(isoDay(p)) ?? { active: 0, carried: 0 };
+    const n = createdBy.get(isoDay(p)) ?? { new: 0, carried: 0 };
+    points.push({
+      period: isoDay(p),
+      new: n.new,
+      returning: a.carried - n.carried,
+      resurrecting: a.active - a.carried - (n.new - n.carried),
+      dormant: previous - a.carried,
+    });
+    previous = a.active;
+  }
+  return points;
+}
+
+/**
+ * Accounts' lifecycle from the daily account rollup: one hash aggregate gives each account a bit
+ * mask of the intervals it was active in (bit 0: the interval before the first); accounts are
+ * then grouped by (mask, interval of creation) and each interval's classes are counted from the
+ * bits of those groups. Ranges longer than 62 intervals run as several such queries.
+ */
+async function accountChunk(
+  pool: Pool,
+  g: Interval,
   app: string,
   chunk: { base: number; n: number; lastDay: number },
 ): Promise<LifecyclePoint[]> {
@@ -132,37 +169,23 @@ async function seriesChunk(
       : g === 'week'
         ? `((date_trunc('week', ${d}::timestamp)::date - $2::date) / 7)`
         : `((extract(year from ${d})::int * 12 + extract(month from ${d})::int) - (extract(year from $2::date)::int * 12 + extract(month from $2::date)::int))`;
-  // A week/month row of the interval holding the last day counts only for its days up to it.
-  const lastPeriod = truncate(chunk.lastDay, g);
-  const daysIn = Math.round((chunk.lastDay - lastPeriod) / DAY_MS) + 1;
-  const cut = src.bits ? `and (${src.at} <> $4::date or ${src.bits}::bigint & $5::bigint <> 0)` : '';
-  // Days from months: a month's day bitmap shifted to the chunk's day indexes (bit 0 = $2), cut
-  // to bits 0..n ($4). Shifts stay below 64: months overlap the chunk of at most 63 days.
-  const masks = src.daysFromMonths
-    ? `select ${src.subject} as s,
-         bit_or(case when ${src.at} >= $2::date then ${src.bits}::bigint << (${src.at} - $2::date)
-                     else ${src.bits}::bigint >> ($2::date - ${src.at}) end & $4::bigint) as m
-       from ${src.rollup}
-       where app = $1 and ${src.at} >= date_trunc('month', $2::date)::date and ${src.at} <= $3::date
-       group by 1`
-    : `select ${src.subject} as s, bit_or(1::bigint << ${index(src.at)}) as m
-       from ${src.rollup}
-       where app = $1 and ${src.at} >= $2::date and ${src.at} <= $3::date ${cut}
-       group by 1`;
-  const params = src.daysFromMonths
-    ? [String((1n << BigInt(chunk.n + 1)) - 1n)]
-    : src.bits
-      ? [isoDay(lastPeriod), 2 ** daysIn - 1]
-      : [];
-  // Subjects grouped by (mask, interval of creation); the mask in two parts JavaScript numbers
+  // Accounts grouped by (mask, interval of creation); the mask in two parts JavaScript numbers
   // hold exactly (bits 0..30, bits 31..62).
   const { rows } = await pool.query<{ lo: number; hi: string; c: number | null; n: number }>(
-    `with masks as (${masks})
+    `with masks as (
+       select account_id as s, bit_or(1::bigint << ${index('day')}) as m
+       from public.metrics_account_activity_daily
+       where app = $1 and day >= $2::date and day <= $3::date
+       group by 1
+     )
      select (masks.m & 2147483647)::int as lo, masks.m >> 31 as hi,
             ${index(`(c.created_at at time zone 'UTC')::date`)} as c, count(*)::int as n
-     from masks left join (${src.created}) c on c.s = masks.s
+     from masks left join (
+       select account_id as s, min(coalesce(signed_up_at, first_seen_at)) as created_at
+       from public.metrics_users where app = $1 and account_id is not null group by account_id
+     ) c on c.s = masks.s
      group by masks.m, 3`,
-    [app, isoDay(chunk.base), isoDay(chunk.lastDay), ...params],
+    [app, isoDay(chunk.base), isoDay(chunk.lastDay)],
   );
   // Each interval's classes from the groups' bits. Counted here rather than in SQL: a daily
   // series has tens of thousands of distinct masks, and a join of every group with every

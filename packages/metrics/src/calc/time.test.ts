@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, asOfDay, daysOf, ratio, utcDay } from './time.ts';
+import { addDays, asOfDay, daysOf, monthMasks, ratio, utcDay } from './time.ts';
 
 describe('time helpers', () => {
   it('reports the day that just ended for a midnight as-of', () => {
@@ -16,6 +16,13 @@ describe('time helpers', () => {
       first: '2026-01-01',
       last: '2026-01-07',
     });
+  });
+  it('masks each month of a range to its days in it, across a year end', () => {
+    expect(monthMasks('2026-12-31', '2027-02-28')).toEqual({
+      months: ['2026-12-01', '2027-01-01', '2027-02-01'],
+      masks: [2 ** 30, 2 ** 31 - 1, 2 ** 28 - 1],
+    });
+    expect(monthMasks('2026-03-02', '2026-03-04')).toEqual({ months: ['2026-03-01'], masks: [0b1110] });
   });
   it('gives null for 0/0', () => {
     expect(ratio(1, 0)).toBeNull();

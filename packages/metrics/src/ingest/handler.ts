@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { ingestBody, MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../event.ts';
 import { type RequestMetadataOptions, requestMetadata } from '../request-meta.ts';
 import { hashApiKey } from '../store/api-keys.ts';
-import { createPartitionKeeper, insertEvents } from '../store/events.ts';
+import { createPartitionKeeper, enqueueEvents } from '../store/events.ts';
+import { createEventInboxDrainer, type EventInboxDrainer } from '../store/inbox.ts';
 
 export interface IngestHandlerOptions {
   pool: Pool;
@@ -11,14 +12,24 @@ export interface IngestHandlerOptions {
   metadata?: Omit<RequestMetadataOptions, 'remoteAddress'>;
   /** How long a verified key is trusted without a lookup (default 30 s; 0 disables the cache). */
   keyCacheMs?: number;
-  /** Reports unexpected failures (answered 500); default: none. */
+  /** Reports unexpected failures (answered 500) and failed drains; default: none. */
   onError?: (error: unknown) => void;
+  /**
+   * Moves accepted batches from the inbox into `events`; default: the handler's own, started after
+   * each accepted batch and every `drainIntervalMs`.
+   */
+  drainer?: EventInboxDrainer;
+  /** Period of the own drainer's background drain (default 1,000 ms). */
+  drainIntervalMs?: number;
 }
 
-export type IngestHandler = (
+export type IngestHandler = ((
   req: Request,
   info?: { remoteAddress?: string | undefined },
-) => Promise<Response>;
+) => Promise<Response>) & {
+  /** The drainer moving accepted batches into `events`; `close()` it on shutdown. */
+  readonly drainer: EventInboxDrainer;
+};
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -50,8 +61,9 @@ async function readLimited(req: Request, limit: number): Promise<string | null> 
 /**
  * `POST /v1/events` as a framework-neutral fetch handler: `Authorization: Bearer <key>` (or
  * `x-api-key`) checked against hashed keys, body `{ events: WireEvent[] }` of at most 500 events
- * and 512 KB. Answers 200 `{ received, inserted }`, 400 invalid, 401 bad key, 405, 413 too large,
- * 415 not JSON, 500 on a database failure (retry: the ids make resends idempotent).
+ * and 512 KB. Answers 200 `{ received, inserted }` once the batch is stored in the event inbox (a
+ * drain moves it into `events` and the rollups right after), 400 invalid, 401 bad key, 405, 413
+ * too large, 415 not JSON, 500 on a database failure (retry: the ids make resends idempotent).
  */
 export function createIngestHandler(options: IngestHandlerOptions): IngestHandler {
   const maxEvents = options.maxEvents ?? MAX_BATCH_EVENTS;
@@ -59,6 +71,13 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHandle
   const cacheMs = options.keyCacheMs ?? 30_000;
   const keys = new Map<string, { app: string; until: number }>();
   const ensurePartitions = createPartitionKeeper();
+  const drainer =
+    options.drainer ??
+    createEventInboxDrainer({
+      pool: options.pool,
+      intervalMs: options.drainIntervalMs ?? 1000,
+      onError: options.onError,
+    });
 
   async function appForKey(key: string): Promise<string | null> {
     const hash = hashApiKey(key);
@@ -76,7 +95,7 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHandle
     return app;
   }
 
-  return async (req, info) => {
+  const handle = async (req: Request, info?: { remoteAddress?: string | undefined }) => {
     try {
       if (req.method !== 'POST') return fail(405, 'method_not_allowed', 'use POST');
       const auth = req.headers.get('authorization');
@@ -110,11 +129,13 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHandle
       }
       const meta = requestMetadata(req, { ...options.metadata, remoteAddress: info?.remoteAddress });
       await ensurePartitions(options.pool, parsed.data.events);
-      const result = await insertEvents(options.pool, app, parsed.data.events, meta);
+      const result = await enqueueEvents(options.pool, app, parsed.data.events, meta);
+      drainer.kick();
       return json(200, result);
     } catch (error) {
       options.onError?.(error);
       return fail(500, 'internal', 'the events could not be stored; retry with the same ids');
     }
   };
+  return Object.assign(handle, { drainer });
 }

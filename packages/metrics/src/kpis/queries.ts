@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { addDays, asOfDay, daysOf, ratio, utcDay } from '../calc/time.ts';
+import { addDays, asOfDay, daysOf, monthMasks, ratio, utcDay } from '../calc/time.ts';
 import { MetricsError } from '../errors.ts';
 
 /** Every KPI can be narrowed to one app; without `app`, users are counted across apps. */
@@ -93,17 +93,9 @@ export async function activeUsersSeries(pool: Pool, input: Period): Promise<Acti
   return rows;
 }
 
-/** SQL: the bits of `month` (first day of a month) covering the days [lo, hi], as an int4 mask. */
-const monthMask = (month: string, lo: string, hi: string) =>
-  `(case when greatest(${lo}, ${month}) > least(${hi}, (${month} + interval '1 month')::date - 1) then 0
-         else ((1::int8 << (least(${hi}, (${month} + interval '1 month')::date - 1) - ${month} + 1)) - (1::int8 << (greatest(${lo}, ${month}) - ${month})))::int4 end)`;
-
-/** SQL: per user of a scope, the number of active days in [lo, hi] (month bitmaps, popcount). */
-const activeDaysPerUser = (scope: string, lo: string, hi: string) =>
-  `select m.user_id, sum(bit_count((m.days & ${monthMask('m.month', lo, hi)})::bit(32)))::int as active_days
-   from public.metrics_user_active_months m
-   where m.app = ${scope} and m.month >= date_trunc('month', ${lo})::date and m.month <= ${hi}
-   group by m.user_id`;
+/** SQL: per user of the scope, active days in the range given by `monthMasks` (users with none left out). */
+const activeDaysPerUser = (scope: string, months: string, masks: string) =>
+  `select user_id, active_days from public.metrics_active_days_by_user(${scope}, ${months}::date[], ${masks}::int[])`;
 
 export interface Stickiness {
   day: string;
@@ -115,22 +107,37 @@ export interface Stickiness {
   /** Headline: averageDau30 / MAU. */
   dauOverMau: number | null;
   dauOverWau: number | null;
-  /** PostHog-style: users active in the 30 days, bucketed by the number of days they were active. */
+  /**
+   * PostHog-style: users active in the 30 days, bucketed by the number of days they were active
+   * (empty when asked for with `distribution: false`).
+   */
   daysActiveDistribution: { days: number; users: number }[];
 }
 
-export async function stickiness(pool: Pool, input: AsOf): Promise<Stickiness> {
+/**
+ * Stickiness as of a day. The user-days of the 30 days (every active user-day is one user in the
+ * gap rollup) give the average DAU; the days-active distribution needs each user's active days and
+ * is left empty with `distribution: false` (the figures above do not need it).
+ */
+export async function stickiness(pool: Pool, input: AsOf & { distribution?: boolean }): Promise<Stickiness> {
   const day = asOfDay(input.asOf);
-  const [au, rest] = await Promise.all([
+  const month30 = monthMasks(addDays(day, -29), day);
+  const [au, userDays, distribution] = await Promise.all([
     activeUsers(pool, input),
-    pool.query<{ days: number; users: number; total_user_days: number }>(
-      `with per_user as (${activeDaysPerUser('$1', '($2::date - 29)', '$2::date')})
-       select active_days as days, count(*)::int as users, sum(sum(active_days)) over ()::int as total_user_days
-       from per_user where active_days > 0 group by active_days order by active_days`,
+    pool.query<{ n: number }>(
+      `select coalesce(sum(users), 0)::int as n from public.metrics_active_gaps
+       where app = $1 and day > $2::date - 30 and day <= $2::date`,
       [scopeOf(input.app), day],
     ),
+    input.distribution === false
+      ? undefined
+      : pool.query<{ days: number; users: number }>(
+          `select active_days as days, count(*)::int as users
+           from (${activeDaysPerUser('$1', '$2', '$3')}) per_user group by active_days order by active_days`,
+          [scopeOf(input.app), month30.months, month30.masks],
+        ),
   ]);
-  const totalUserDays = rest.rows[0]?.total_user_days ?? 0;
+  const totalUserDays = userDays.rows[0]!.n;
   const averageDau30 = Math.round((totalUserDays / 30) * 100) / 100;
   return {
     day,
@@ -140,7 +147,7 @@ export async function stickiness(pool: Pool, input: AsOf): Promise<Stickiness> {
     averageDau30,
     dauOverMau: au.mau === 0 ? null : ratio(totalUserDays / 30, au.mau),
     dauOverWau: ratio(au.dau, au.wau),
-    daysActiveDistribution: rest.rows.map((r) => ({ days: r.days, users: r.users })),
+    daysActiveDistribution: distribution?.rows ?? [],
   };
 }
 
@@ -244,19 +251,18 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
       select user_id, min(occurred_at) as t1 from public.events
       where app in (select app from apps) and name = ${stepParam(1)} and user_id is not null and occurred_at >= $2 and occurred_at < $3
       group by user_id)`,
-    // Every later step's first event in one probe per user: the table's key is (app, user_id,
-    // event), so they are adjacent. A lateral kept as a probe (offset 0): the planner would
-    // otherwise hash the whole table.
+    // Every later step's first-ever event: by name, one index range each, joined by hash for a
+    // large period or probed per user for a small one.
     `s1 as (
-      select e.user_id, e.t1, e.t1 as t, ${carried('f')}
+      select e.user_id, e.t1, e.t1 as t, ${later.map((l) => `${l.column}.first_at as ${l.column}`).join(', ')}
       from entered e
-      left join lateral (
-        select ${later.map((l) => `max(f.first_at) filter (where f.event = ${l.param}) as ${l.column}`).join(', ')}
-        from public.metrics_user_first_events f
-        where f.app = coalesce($1, '*') and f.user_id = e.user_id
-          and f.event = any(array[${later.map((l) => l.param).join(', ')}]::text[])
-        offset 0
-      ) f on true)`,
+      ${later
+        .map(
+          (l) =>
+            `left join public.metrics_user_first_events ${l.column}
+               on ${l.column}.app = coalesce($1, '*') and ${l.column}.user_id = e.user_id and ${l.column}.event = ${l.param}`,
+        )
+        .join('\n      ')})`,
   ];
   for (let k = 2; k <= steps.length; k++) {
     // The first step-k event after the previous step: the user's first step-k event when that is
@@ -314,8 +320,9 @@ export interface TopUser {
 
 /**
  * Most active users of [from, to) by active days, then events, then user id. Active days come from
- * the month bitmaps for every user; events and the last active day are read from the daily rollup
- * only for the candidates, the users with at least as many active days as the `limit`-th.
+ * the month bitmaps for every user (`metrics_active_days_by_user`); events and the last active day
+ * are read from the daily rollup only for the candidates, the users with at least as many active
+ * days as the `limit`-th.
  * Across apps (no `app`), a user's day counts once, events add up over apps and the account is
  * the greatest over the user's apps.
  */
@@ -323,6 +330,7 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
   const { first, last } = daysOf(input.from, input.to);
   const limit = input.limit ?? 10;
   if (last < first || limit < 1) return [];
+  const { months, masks } = monthMasks(first, last);
   const { rows } = await pool.query<{
     user_id: string;
     account_id: string | null;
@@ -331,8 +339,7 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
     last_day: string;
   }>(
     `with apps as materialized (${APPS_SQL}),
-     ad as (${activeDaysPerUser(`coalesce($1, '*')`, '$2::date', '$3::date')}),
-     ranked as materialized (select user_id, active_days from ad where active_days > 0),
+     ranked as materialized (${activeDaysPerUser(`coalesce($1, '*')`, '$5', '$6')}),
      th as (select active_days from ranked order by active_days desc offset $4 - 1 limit 1),
      cand as (select user_id, active_days from ranked where active_days >= coalesce((select active_days from th), 1))
      select c.user_id, c.active_days, e.events, to_char(e.last_day, 'YYYY-MM-DD') as last_day, e.account_id
@@ -345,7 +352,7 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
      ) e
      order by c.active_days desc, e.events desc, c.user_id
      limit $4`,
-    [input.app ?? null, first, last, limit],
+    [input.app ?? null, first, last, limit, months, masks],
   );
   return rows.map((r) => ({
     userId: r.user_id,

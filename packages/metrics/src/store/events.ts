@@ -10,69 +10,88 @@ export interface InsertEventsResult {
 
 const monthKey = (iso: string) => iso.slice(0, 7);
 
+const COLUMN_TYPES = [
+  'uuid',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'timestamptz',
+  'text',
+  'text',
+  'text',
+];
+const UNNEST = `unnest(${COLUMN_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) as x(id, u, a, ac, c, nm, p, t, ip, ua, rf)`;
+const INSERT_COLUMNS =
+  'id, app, user_id, anonymous_id, account_id, category, name, properties, occurred_at, ip, user_agent, referrer';
+const SELECT_VALUES = 'x.id, $1, x.u, x.a, x.ac, x.c, x.nm, x.p::jsonb, x.t, x.ip::inet, x.ua, x.rf';
+
+/** The batch as one array per column (one statement over unnest(), whatever the batch size). */
+function eventColumns(app: string, events: readonly ParsedWireEvent[], fallback: RequestMetadata): unknown[] {
+  const n = events.length;
+  const cols = Array.from({ length: COLUMN_TYPES.length }, () => new Array<string | null>(n));
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    cols[0]![i] = e.id;
+    cols[1]![i] = e.userId ?? null;
+    cols[2]![i] = e.anonymousId ?? null;
+    cols[3]![i] = e.accountId ?? null;
+    cols[4]![i] = e.category;
+    cols[5]![i] = e.name;
+    cols[6]![i] = JSON.stringify(e.properties ?? {});
+    cols[7]![i] = e.occurredAt;
+    cols[8]![i] = e.context?.ip ?? fallback.ip ?? null;
+    cols[9]![i] = e.context?.userAgent ?? fallback.userAgent ?? null;
+    cols[10]![i] = e.context?.referrer ?? fallback.referrer ?? null;
+  }
+  return [app, ...cols];
+}
+
+const INSERT_DIRECT = `insert into public.events (${INSERT_COLUMNS})
+  select ${SELECT_VALUES} from ${UNNEST}
+  on conflict do nothing`;
+const INSERT_INBOX = `insert into public.metrics_event_inbox (${INSERT_COLUMNS})
+  select ${SELECT_VALUES} from ${UNNEST}
+  where not exists (select 1 from public.events e where e.id = x.id and e.occurred_at = x.t)
+  on conflict do nothing`;
+
+async function writeBatch(
+  sql: string,
+  db: Queryable,
+  app: string,
+  events: readonly ParsedWireEvent[],
+  fallback: RequestMetadata,
+): Promise<InsertEventsResult> {
+  if (events.length === 0) return { received: 0, inserted: 0 };
+  const { rowCount } = await db.query(sql, eventColumns(app, events, fallback));
+  return { received: events.length, inserted: rowCount ?? 0 };
+}
+
 /**
- * Multi-row insert of a batch (one statement over unnest() arrays, so the rollup trigger runs once
- * per batch). Duplicates by (id, occurred_at) are absorbed. `fallback` metadata fills events that
- * carry none (e.g. the HTTP request's IP and user agent).
+ * Multi-row insert of a batch straight into `events` (the rollup triggers run once for the batch,
+ * inside this statement). Duplicates by (id, occurred_at) are absorbed. `fallback` metadata fills
+ * events that carry none (e.g. the HTTP request's IP and user agent).
  */
-export async function insertEvents(
+export const insertEvents = (
   db: Queryable,
   app: string,
   events: readonly ParsedWireEvent[],
   fallback: RequestMetadata = {},
-): Promise<InsertEventsResult> {
-  if (events.length === 0) return { received: 0, inserted: 0 };
-  const n = events.length;
-  const cols = {
-    id: new Array<string>(n),
-    user: new Array<string | null>(n),
-    anon: new Array<string | null>(n),
-    account: new Array<string | null>(n),
-    category: new Array<string>(n),
-    name: new Array<string>(n),
-    props: new Array<string>(n),
-    at: new Array<string>(n),
-    ip: new Array<string | null>(n),
-    ua: new Array<string | null>(n),
-    ref: new Array<string | null>(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const e = events[i]!;
-    cols.id[i] = e.id;
-    cols.user[i] = e.userId ?? null;
-    cols.anon[i] = e.anonymousId ?? null;
-    cols.account[i] = e.accountId ?? null;
-    cols.category[i] = e.category;
-    cols.name[i] = e.name;
-    cols.props[i] = JSON.stringify(e.properties ?? {});
-    cols.at[i] = e.occurredAt;
-    cols.ip[i] = e.context?.ip ?? fallback.ip ?? null;
-    cols.ua[i] = e.context?.userAgent ?? fallback.userAgent ?? null;
-    cols.ref[i] = e.context?.referrer ?? fallback.referrer ?? null;
-  }
-  const { rowCount } = await db.query(
-    `insert into public.events (id, app, user_id, anonymous_id, account_id, category, name, properties, occurred_at, ip, user_agent, referrer)
-     select id, $1, u, a, ac, c, nm, p::jsonb, t, ip::inet, ua, rf
-     from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
-       as x(id, u, a, ac, c, nm, p, t, ip, ua, rf)
-     on conflict do nothing`,
-    [
-      app,
-      cols.id,
-      cols.user,
-      cols.anon,
-      cols.account,
-      cols.category,
-      cols.name,
-      cols.props,
-      cols.at,
-      cols.ip,
-      cols.ua,
-      cols.ref,
-    ],
-  );
-  return { received: n, inserted: rowCount ?? 0 };
-}
+): Promise<InsertEventsResult> => writeBatch(INSERT_DIRECT, db, app, events, fallback);
+
+/**
+ * Stores a batch in the event inbox, from which `drainEventInbox` moves it into `events` and the
+ * rollups. The same checks as `events` apply here, so a stored batch always drains. `inserted`
+ * counts the events new to the store (neither in the inbox nor already in `events`).
+ */
+export const enqueueEvents = (
+  db: Queryable,
+  app: string,
+  events: readonly ParsedWireEvent[],
+  fallback: RequestMetadata = {},
+): Promise<InsertEventsResult> => writeBatch(INSERT_INBOX, db, app, events, fallback);
 
 /**
  * Makes sure the monthly partitions for the batch's months exist (events of other months would

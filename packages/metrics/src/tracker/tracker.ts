@@ -166,7 +166,7 @@ export function createTracker<C extends Catalog>(options: TrackerOptions<C>): Tr
     flushing = true;
     const done = new Promise<void>((resolve) => waiters.push(resolve));
     pump();
-    return done;
+    return done.then(() => options.transport.flush?.());
   }
 
   return {

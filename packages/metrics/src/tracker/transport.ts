@@ -5,5 +5,7 @@ import type { ParsedWireEvent } from '../event.ts';
 export interface Transport {
   readonly name: string;
   send(app: string, batch: readonly ParsedWireEvent[]): Promise<Result<{ inserted: number }, MetricsError>>;
+  /** Resolves once what was sent is where readers see it (e.g. drained from a buffer). */
+  flush?(): Promise<void>;
   close?(): Promise<void>;
 }

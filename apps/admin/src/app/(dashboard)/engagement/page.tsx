@@ -39,7 +39,10 @@ export default async function EngagementPage({ searchParams }: { searchParams: P
   const { steps, windowDays } = funnelSettings(sp);
   // Every query starts now; each section streams in when its own answers (the funnel is the slowest).
   const active = started(
-    Promise.all([activeUsersSeries(pool, range), stickiness(pool, { asOf: period.toDate })]),
+    Promise.all([
+      activeUsersSeries(pool, range),
+      stickiness(pool, { asOf: period.toDate, distribution: false }),
+    ]),
   );
   const featuresQ = started(featureUsage(pool, range));
   const topQ = started(topUsers(pool, { ...range, limit: 10 }));

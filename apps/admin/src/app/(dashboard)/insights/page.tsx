@@ -1,26 +1,103 @@
-import { defaultFunnel, generateGrowthReport } from '@org/insights';
+import { findGrowthReport, latestGrowthReports, type StoredReportSummary } from '@org/insights';
+import Link from 'next/link';
 import { DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
-import { readAdminEnv } from '../../../env.ts';
-import { formatMoney, formatPercent } from '../../../lib/format.ts';
+import { formatDateTime, formatMoney, formatPercent } from '../../../lib/format.ts';
 import { pageContext } from '../../../lib/page.ts';
-import type { SearchParams } from '../../../lib/period.ts';
+import { addDaysIso, isoDay, type Period, PRESETS, type SearchParams } from '../../../lib/period.ts';
+import { generateReportAction } from './actions.ts';
 
 export const dynamic = 'force-dynamic';
 
 const severityOrder = { critical: 0, warning: 1, info: 2, positive: 3 } as const;
 
+/** The dashboard link of a stored report's period. */
+function reportHref(r: StoredReportSummary): string {
+  const to = isoDay(new Date(r.asOf));
+  return (PRESETS as readonly number[]).includes(r.periodDays) && r.asOf.endsWith('T00:00:00.000Z')
+    ? `/insights?days=${r.periodDays}&to=${to}`
+    : `/insights?from=${addDaysIso(to, -r.periodDays)}&to=${to}`;
+}
+
+function GenerateForm({ period, label }: { period: Period; label: string }) {
+  return (
+    <form action={generateReportAction}>
+      {period.preset ? (
+        <input type="hidden" name="days" value={period.preset} />
+      ) : (
+        <input type="hidden" name="from" value={period.from} />
+      )}
+      <input type="hidden" name="to" value={period.to} />
+      <button type="submit" data-testid="generate-report">
+        {label}
+      </button>
+    </form>
+  );
+}
+
 export default async function InsightsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const { period, pool, currency } = await pageContext(searchParams);
-  // The growth report `org-reports growth --days N --as-of <to> --no-llm` builds, rendered here.
-  // The dashboard never calls the LLM on a page view: the narrative comes from the rules.
-  const report = await generateGrowthReport(pool, {
-    asOf: period.toDate,
-    days: period.days,
-    mrrGoal: readAdminEnv().MRR_GOAL,
-    collect: { currency, funnel: defaultFunnel },
-    narrative: { enabled: false },
-  });
+  // Reports are documents: `org-reports growth` (the scheduled job, the demo) and the button below
+  // store them, and the page renders the latest one for the period instead of recomputing it.
+  const [stored, latest] = await Promise.all([
+    findGrowthReport(pool, { asOf: period.toDate, days: period.days, currency }),
+    latestGrowthReports(pool, { limit: 10 }),
+  ]);
+  const recent = (
+    <Section title="Latest reports" id="latest-reports">
+      {latest.length ? (
+        <DataTable
+          caption="The most recently generated growth reports"
+          testId="table-reports"
+          columns={[
+            { key: 'title', label: 'Report' },
+            { key: 'headline', label: 'Headline' },
+            { key: 'generated', label: 'Generated (UTC)' },
+            { key: 'by', label: 'By' },
+          ]}
+          rows={latest.map((r) => ({
+            title: (
+              <Link href={reportHref(r)} prefetch={false}>
+                {r.title}
+                {r.app ? ` (${r.app})` : ''}
+              </Link>
+            ),
+            headline: r.headline,
+            generated: formatDateTime(r.generatedAt),
+            by: `${r.generatedBy}, ${r.narrativeSource === 'llm' ? 'Claude narrative' : 'rules narrative'}`,
+          }))}
+        />
+      ) : (
+        <Empty>No growth report stored yet.</Empty>
+      )}
+    </Section>
+  );
+  const command = `org-reports growth ${period.preset ? `--days ${period.preset} ` : ''}--as-of ${period.to}`;
+
+  if (!stored) {
+    return (
+      <>
+        <h1>Insights</h1>
+        <PeriodSelector period={period} path="/insights" />
+        <Section title="Growth report" id="narrative">
+          <Empty>
+            No growth report stored for {period.from} to {period.to} (exclusive).{' '}
+            {period.preset ? (
+              <>
+                Run <code>{command}</code>, or generate it here.
+              </>
+            ) : (
+              'Generate it here (the CLI takes 7, 30 or 90 days).'
+            )}
+          </Empty>
+          <GenerateForm period={period} label="Generate report" />
+        </Section>
+        {recent}
+      </>
+    );
+  }
+
+  const report = stored.report;
   const findings = [...report.insights.findings].sort(
     (a, b) => severityOrder[a.severity] - severityOrder[b.severity],
   );
@@ -44,6 +121,10 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
         </p>
         <p>{n.summary}</p>
         <p className="loading">{report.insights.sourceLine}</p>
+        <p className="loading" data-testid="report-generated">
+          Generated {formatDateTime(stored.generatedAt)} UTC ({stored.generatedBy}), report #{stored.id}.
+        </p>
+        <GenerateForm period={period} label="Regenerate with current data" />
         {report.goal.progress !== null ? (
           <p data-testid="goal">
             MRR goal: {formatMoney(report.goal.mrr, currency)} of {formatMoney(report.goal.mrrGoal, currency)}{' '}
@@ -133,6 +214,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           </details>
         ) : null}
       </Section>
+      {recent}
     </>
   );
 }
