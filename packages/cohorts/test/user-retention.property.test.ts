@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodIndex, periodStart, userRetention } from '../src/index.ts';
 
-// userRetention (which reads the week and month bitmap rollups) against the definition, computed
-// here from the same users and active days: every granularity and mode, an as-of instant in the
-// middle of a period, one app or all apps (where each (app, user) is its own subject).
+// userRetention (which reads the week and month bitmap rollups, and for weeks each user's bitmap of
+// weeks since their cohort) against the definition, computed here from the same users and active
+// days: every granularity and mode, an as-of instant in the middle of a period, one app or all apps
+// (where each (app, user) is its own subject). Users' cohort instants move after their activity is
+// stored, and some of their days are deleted, as late events and repairs do.
 const BASE = Date.parse('2026-02-20T00:00:00Z');
 const DAY = 86_400_000;
 const dayOf = (n: number) => new Date(BASE + n * DAY).toISOString().slice(0, 10);
@@ -18,6 +20,9 @@ const users = fc.uniqueArray(
     start: fc.integer({ min: 0, max: 40 }),
     hour: fc.integer({ min: 0, max: 23 }),
     active: fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { maxLength: 12 }),
+    // a signup stored after the activity (null: none), and how many of the days are then deleted
+    signup: fc.option(fc.integer({ min: 0, max: 40 })),
+    deleted: fc.integer({ min: 0, max: 3 }),
   }),
   { maxLength: 10, selector: (u) => `${u.app}/${u.user}` },
 );
@@ -37,7 +42,9 @@ describe('userRetention', () => {
         fc.constantFrom('on' as const, 'on_or_after' as const),
         fc.integer({ min: 0, max: 90 }),
         fc.constantFrom<'a' | undefined>('a', undefined),
-        async (list, granularity, mode, asOfDay, app) => {
+        // more weeks than the users' week bitmaps hold: the query reads the week rollup instead
+        fc.boolean(),
+        async (list, granularity, mode, asOfDay, app, manyPeriods) => {
           const client = await db.pool.connect();
           try {
             await client.query('begin');
@@ -54,10 +61,28 @@ describe('userRetention', () => {
                   [u.app, `u${u.user}`, u.active.map(dayOf)],
                 );
             }
+            for (const u of list) {
+              if (u.signup !== null)
+                await client.query(
+                  `update public.metrics_users set signed_up_at = $3 where app = $1 and user_id = $2`,
+                  [u.app, `u${u.user}`, new Date(BASE + u.signup * DAY + u.hour * 3_600_000)],
+                );
+              if (u.deleted > 0)
+                await client.query(
+                  `delete from public.metrics_user_activity_daily where app = $1 and user_id = $2 and day = any($3::date[])`,
+                  [u.app, `u${u.user}`, u.active.slice(0, u.deleted).map(dayOf)],
+                );
+            }
+            const stale = await client.query(
+              `select app, user_id from public.metrics_users
+               where cohort_weeks_active <> public.metrics_cohort_weeks_active(app, user_id,
+                 date_trunc('week', coalesce(signed_up_at, first_seen_at) at time zone 'UTC')::date)`,
+            );
+            expect(stale.rows).toEqual([]);
             const from = new Date(BASE);
             const to = new Date(BASE + 45 * DAY);
             const asOf = new Date(BASE + asOfDay * DAY + 12 * 3_600_000);
-            const periods = granularity === 'day' ? 10 : 4;
+            const periods = granularity === 'day' ? 10 : manyPeriods ? 70 : 4;
             const m = await userRetention(client as never, {
               granularity,
               mode,
@@ -73,9 +98,11 @@ describe('userRetention', () => {
             const cells = new Map<string, number>();
             for (const u of list) {
               if (app !== undefined && u.app !== app) continue;
-              const cs = periodStart(granularity, dayOf(u.start));
+              const start = u.signup ?? u.start;
+              const cs = periodStart(granularity, dayOf(start));
               sizes.set(cs, (sizes.get(cs) ?? 0) + 1);
               const ks = u.active
+                .slice(u.deleted)
                 .map(dayOf)
                 .filter((d) => d >= cs && d <= lastDay)
                 .map((d) => periodIndex(granularity, cs, d));

@@ -152,6 +152,32 @@ describe('KPI rollups', () => {
                 .map(([key, day]) => ({ key, day })),
             );
 
+            // Each user's weeks since their cohort's week (signup, else first event), which weekly
+            // retention reads: rebuilt when a late batch moves the cohort to another week.
+            const mondayOf = (day: number) => day - (((day % 7) + 6) % 7); // BASE is a Sunday
+            const cohortWeeks = new Map<string, bigint>();
+            for (const key of firstDays.keys()) {
+              const own = (events as Ev[]).filter((e) => e.user !== null && `${e.app}/u${e.user}` === key);
+              const signups = own.filter((e) => e.name === 'user_signed_up');
+              const cohortDay = Math.floor(
+                Math.min(...(signups.length ? signups : own).map(minuteOf)) / 1440,
+              );
+              let bits = 0n;
+              for (const e of own) {
+                const k = (mondayOf(e.day) - mondayOf(cohortDay)) / 7;
+                if (k >= 0) bits |= 1n << BigInt(k);
+              }
+              cohortWeeks.set(key, bits);
+            }
+            const { rows: weeks } = await client.query<{ key: string; bits: string }>(
+              `select app || '/' || user_id as key, cohort_weeks_active::text as bits from public.metrics_users order by 1`,
+            );
+            expect(weeks).toEqual(
+              [...cohortWeeks.entries()]
+                .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+                .map(([key, bits]) => ({ key, bits: String(bits) })),
+            );
+
             // Days-active distribution over the 30 days ending on the last day.
             const days = new Map<number, Set<number>>();
             for (const e of active.filter((x) => x.day > last - 30 && x.day <= last)) {

@@ -43,9 +43,87 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
   const cap = input.periods ?? (g === 'day' ? 30 : 12);
   const asOf = input.asOf ?? input.to;
   const lastDay = utcDay(new Date(asOf.getTime() - 1));
-  // Each (app, user) active in period k of its cohort, once. Weeks and months read the per-user
-  // bitmap rollups (one row per user and week/month, masked at the as-of day); days read the daily
-  // rollup (for "on", only the first `cap` days of the cohort).
+  const params: unknown[] = [input.app ?? null, input.from, input.to, lastDay, cap];
+  const cells =
+    g === 'week' && cap <= MAX_COHORT_WEEK_BIT + 1
+      ? weekCellsFromCohortBits(input.mode, lastDay, params)
+      : cellsFromRollups(g, input.mode);
+  const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
+    `with u as (
+       select app, user_id, cohort_weeks_active,
+              date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC')::date as cs
+       from public.metrics_users
+       where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
+     ),
+     ${cells}
+     select to_char(cs, 'YYYY-MM-DD') as cs, null::int as k, count(*)::int as n from u group by cs
+     union all
+     select to_char(cs, 'YYYY-MM-DD'), k, n from cells`,
+    params,
+  );
+  const sizes = new Map<string, number>();
+  const counts = [];
+  for (const r of rows) {
+    if (r.k === null) sizes.set(r.cs, r.n);
+    else counts.push({ cohortStart: r.cs, period: r.k, retained: r.n });
+  }
+  return buildRetentionMatrix({
+    granularity: g,
+    mode: input.mode,
+    sizes,
+    counts,
+    periodsOf: (cs) => periodsReached(g, cs, lastDay, cap),
+  });
+}
+
+/** metrics_users.cohort_weeks_active holds weeks 0..62 after the cohort's week. */
+const MAX_COHORT_WEEK_BIT = 62;
+
+/**
+ * Weekly cells from each user's bitmap of active weeks since their cohort's week: one row per
+ * cohort user instead of one per user and week. Weeks before the as-of week count whole; the as-of
+ * week counts only days up to the as-of day, which the week rollup tells for the users active in it.
+ * Users are grouped by (cohort, bitmap), far fewer groups than users, before the periods are counted.
+ * Appends its parameter (the as-of week's mask of days) to `params`.
+ */
+function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: unknown[]): string {
+  const asOfWeek = periodStart('week', lastDay);
+  const daysIntoWeek =
+    (Date.parse(`${lastDay}T00:00:00Z`) - Date.parse(`${asOfWeek}T00:00:00Z`)) / 86_400_000;
+  params.push((1 << (daysIntoWeek + 1)) - 1);
+  const asOfWeekSql = `date_trunc('week', $4::date)::date`;
+  const asOfMask = '$6::int';
+  const counted =
+    mode === 'on'
+      ? `select b.cs, p.k, sum(b.n)::int as n from by_bits b
+         cross join lateral generate_series(0, $5 - 1) as p(k)
+         where b.bits & (1::int8 << p.k) <> 0 group by b.cs, p.k`
+      : // the last week active, the highest bit set: 64 - (position of the first 1 of the 64 bits)
+        `select b.cs, p.k, sum(b.n)::int as n from by_bits b
+         cross join lateral generate_series(0, least(64 - position('1' in b.bits::bit(64)::text), $5 - 1)) as p(k)
+         group by b.cs, p.k`;
+  return `with_weeks as (
+       select u.cs, case
+         when a.k < 0 then 0::int8
+         else (case when a.k > ${MAX_COHORT_WEEK_BIT} then u.cohort_weeks_active else u.cohort_weeks_active & ((1::int8 << a.k) - 1) end)
+              | case when a.k <= ${MAX_COHORT_WEEK_BIT} and u.cohort_weeks_active & (1::int8 << a.k) <> 0
+                      and (${asOfMask} = 127 or exists (
+                        select 1 from public.metrics_user_active_weeks w
+                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql} and w.days & ${asOfMask} <> 0))
+                     then 1::int8 << a.k else 0::int8 end
+         end as bits
+       from u cross join lateral (select (${asOfWeekSql} - u.cs) / 7 as k) a
+     ),
+     by_bits as (select cs, bits, count(*)::int as n from with_weeks where bits <> 0 group by cs, bits),
+     cells as (${counted})`;
+}
+
+/**
+ * Cells from the per-user rollups: each (app, user) active in period k of its cohort, once. Weeks
+ * and months read the bitmap rollups (one row per user and week/month, masked at the as-of day);
+ * days read the daily rollup (for "on", only the first `cap` days of the cohort).
+ */
+function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
   const act =
     g === 'week'
       ? `select u.cs, u.app, u.user_id, (w.week - u.cs) / 7 as k
@@ -61,40 +139,16 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
              and (m.days & (((1::int8 << (least($4::date, (m.month + interval '1 month')::date - 1) - m.month + 1)) - 1)::int4)) <> 0`
         : `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'd.day', 'u.cs')} as k
            from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
-           where d.day >= u.cs and d.day <= $4::date${input.mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
-  const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
-    `with u as (
-       select app, user_id, date_trunc('${g}', coalesce(signed_up_at, first_seen_at) at time zone 'UTC')::date as cs
-       from public.metrics_users
-       where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
-     ),
-     act as (${act}),
+           where d.day >= u.cs and d.day <= $4::date${mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
+  return `act as (${act}),
      cells as (
        ${
-         input.mode === 'on'
+         mode === 'on'
            ? `select cs, k, count(*)::int as n from act where k < $5 group by cs, k`
            : `select m.cs, p.k, count(*)::int as n from (select cs, app, user_id, max(k) as mk from act group by cs, app, user_id) m
               cross join lateral generate_series(0, least(m.mk, $5 - 1)) as p(k) group by m.cs, p.k`
        }
-     )
-     select to_char(cs, 'YYYY-MM-DD') as cs, null::int as k, count(*)::int as n from u group by cs
-     union all
-     select to_char(cs, 'YYYY-MM-DD'), k, n from cells`,
-    [input.app ?? null, input.from, input.to, lastDay, cap],
-  );
-  const sizes = new Map<string, number>();
-  const counts = [];
-  for (const r of rows) {
-    if (r.k === null) sizes.set(r.cs, r.n);
-    else counts.push({ cohortStart: r.cs, period: r.k, retained: r.n });
-  }
-  return buildRetentionMatrix({
-    granularity: g,
-    mode: input.mode,
-    sizes,
-    counts,
-    periodsOf: (cs) => periodsReached(g, cs, lastDay, cap),
-  });
+     )`;
 }
 
 /** The `count` most recent cohort periods ending with the one containing `asOf - 1 ms`. */
