@@ -56,7 +56,7 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
        where ($1::text is null or app = $1) and coalesce(signed_up_at, first_seen_at) >= $2 and coalesce(signed_up_at, first_seen_at) < $3
      ),
      ${cells}
-     select to_char(cs, 'YYYY-MM-DD') as cs, null::int as k, count(*)::int as n from u group by cs
+     select to_char(cs, 'YYYY-MM-DD') as cs, null::int as k, n from sizes
      union all
      select to_char(cs, 'YYYY-MM-DD'), k, n from cells`,
     params,
@@ -84,15 +84,15 @@ const MAX_COHORT_WEEK_BIT = 62;
  * cohort user instead of one per user and week. Weeks before the as-of week count whole; the as-of
  * week counts only days up to the as-of day, which the week rollup tells for the users active in it.
  * Users are grouped by (cohort, bitmap), far fewer groups than users, before the periods are counted.
- * Appends its parameter (the as-of week's mask of days) to `params`.
+ * Appends its parameters (the as-of week's mask of days, the as-of week) to `params`.
  */
 function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: unknown[]): string {
   const asOfWeek = periodStart('week', lastDay);
   const daysIntoWeek =
     (Date.parse(`${lastDay}T00:00:00Z`) - Date.parse(`${asOfWeek}T00:00:00Z`)) / 86_400_000;
-  params.push((1 << (daysIntoWeek + 1)) - 1);
-  const asOfWeekSql = `date_trunc('week', $4::date)::date`;
+  params.push((1 << (daysIntoWeek + 1)) - 1, asOfWeek);
   const asOfMask = '$6::int';
+  const asOfWeekSql = '$7::date';
   const counted =
     mode === 'on'
       ? `select b.cs, p.k, sum(b.n)::int as n from by_bits b
@@ -101,20 +101,25 @@ function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: u
       : // the last week active, the highest bit set: 64 - (position of the first 1 of the 64 bits)
         `select b.cs, p.k, sum(b.n)::int as n from by_bits b
          cross join lateral generate_series(0, least(64 - position('1' in b.bits::bit(64)::text), $5 - 1)) as p(k)
-         group by b.cs, p.k`;
-  return `with_weeks as (
+         where b.bits <> 0 group by b.cs, p.k`;
+  // The as-of week's days matter only when activity after the as-of day is stored (an as-of in
+  // the past): the last active day of the scope answers that once. Then they are a scalar subquery
+  // inside the CASE, a primary-key probe for each user active that week.
+  const wholeAsOfWeek = `(${asOfMask} = 127 or (select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) <= $4::date)`;
+  return `by_bits as (
        select u.cs, case
          when a.k < 0 then 0::int8
          else (case when a.k > ${MAX_COHORT_WEEK_BIT} then u.cohort_weeks_active else u.cohort_weeks_active & ((1::int8 << a.k) - 1) end)
               | case when a.k <= ${MAX_COHORT_WEEK_BIT} and u.cohort_weeks_active & (1::int8 << a.k) <> 0
-                      and (${asOfMask} = 127 or exists (
-                        select 1 from public.metrics_user_active_weeks w
-                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql} and w.days & ${asOfMask} <> 0))
+                      and (${wholeAsOfWeek} or (
+                        select w.days & ${asOfMask} from public.metrics_user_active_weeks w
+                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql}) <> 0)
                      then 1::int8 << a.k else 0::int8 end
-         end as bits
+         end as bits, count(*)::int as n
        from u cross join lateral (select (${asOfWeekSql} - u.cs) / 7 as k) a
+       group by 1, 2
      ),
-     by_bits as (select cs, bits, count(*)::int as n from with_weeks where bits <> 0 group by cs, bits),
+     sizes as (select cs, sum(n)::int as n from by_bits group by cs),
      cells as (${counted})`;
 }
 
@@ -141,6 +146,7 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
            from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
            where d.day >= u.cs and d.day <= $4::date${mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
   return `act as (${act}),
+     sizes as (select cs, count(*)::int as n from u group by cs),
      cells as (
        ${
          mode === 'on'
