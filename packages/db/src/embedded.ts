@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,10 +160,12 @@ function readState(file: string): ServerState | undefined {
 async function withLock<T>(file: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // The lock appears with its pid already in it (a hard link of a written file): a file created
+    // empty and written after would look ownerless to another process reading it in between.
+    const pending = `${file}.${process.pid}`;
+    await writeFile(pending, String(process.pid));
     try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await link(pending, file);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -180,6 +182,8 @@ async function withLock<T>(file: string, timeoutMs: number, fn: () => Promise<T>
         );
       }
       await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await unlink(pending).catch(() => {});
     }
   }
   try {
