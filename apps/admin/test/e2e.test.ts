@@ -75,8 +75,12 @@ async function text(testId: string): Promise<string> {
   return ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
 }
 
-/** The first column (row headers) and cells of a data table, as text. */
+/** Streamed sections replace their loading placeholders after the load event. */
+const streamed = () => page.waitForFunction(() => !document.querySelector('.loading[role=status]'));
+
+/** The first column (row headers) and cells of a data table, as text, once the page has streamed. */
 async function tableRows(testId: string): Promise<string[][]> {
+  await streamed();
   return page
     .getByTestId(testId)
     .locator('tbody tr')
@@ -86,9 +90,8 @@ async function tableRows(testId: string): Promise<string[][]> {
 }
 
 async function shot(name: string) {
-  // Streamed sections replace their loading placeholders after the load event: wait for all of
-  // them, so the screenshot shows the page as its reader sees it.
-  await page.waitForFunction(() => !document.querySelector('.loading[role=status]'));
+  // All of them, so the screenshot shows the page as its reader sees it.
+  await streamed();
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 

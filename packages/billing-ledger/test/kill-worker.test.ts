@@ -68,9 +68,14 @@ async function until(check: () => Promise<boolean>, timeoutMs: number) {
 describe('kill -9 of a worker mid-batch', () => {
   it('after a restart every event is applied exactly once and the ledger matches an ordered run', async () => {
     const first = await spawnWorker();
+    // Killed mid-batch: after 60 events, at a moment it holds jobs.
     await until(
       async () =>
-        (await count(`select count(*)::int as n from public.stripe_events where status <> 'pending'`)) >= 60,
+        (await count(`select count(*)::int as n from public.stripe_events where status <> 'pending'`)) >=
+          60 &&
+        (await count(
+          `select count(*)::int as n from pgboss.job where name = 'stripe-events' and state = 'active'`,
+        )) > 0,
       60_000,
     );
     first.kill('SIGKILL');
