@@ -322,35 +322,34 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
       }
     }
 
-    const port = options.port ?? (await freePort());
-    if (options.port !== undefined && (await portTaken(port))) {
-      throw classifyStartFailure('could not bind', p.cluster, port);
+    if (options.port !== undefined && (await portTaken(options.port))) {
+      throw classifyStartFailure('could not bind', p.cluster, options.port);
     }
     // Inside the cluster folder, which the server's own account owns even when this process is root.
     const logFile = p.log;
-    const args = [
-      'start',
-      '-w',
-      '-t',
-      '60',
-      '-D',
-      p.cluster,
-      '-l',
-      logFile,
-      '-o',
-      [
-        `-p ${port}`,
-        '-c listen_addresses=127.0.0.1',
-        "-c unix_socket_directories=''",
-        '-c max_connections=300',
-        '-c shared_buffers=256MB',
-        '-c fsync=on',
-        '-c synchronous_commit=off',
-        '-c max_locks_per_transaction=256',
-      ].join(' '),
-    ];
-    try {
-      await new Promise<void>((resolve, reject) => {
+    const start = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        const args = [
+          'start',
+          '-w',
+          '-t',
+          '60',
+          '-D',
+          p.cluster,
+          '-l',
+          logFile,
+          '-o',
+          [
+            `-p ${port}`,
+            '-c listen_addresses=127.0.0.1',
+            "-c unix_socket_directories=''",
+            '-c max_connections=300',
+            '-c shared_buffers=256MB',
+            '-c fsync=on',
+            '-c synchronous_commit=off',
+            '-c max_locks_per_transaction=256',
+          ].join(' '),
+        ];
         // Detached so the server is not in this process's group: Ctrl-C here must not stop it.
         const child = spawn(bin.pg_ctl, args, {
           ...(ids ?? {}),
@@ -363,8 +362,18 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
           code === 0 ? resolve() : reject(new Error(`pg_ctl exited with ${code}`)),
         );
       });
-    } catch (cause) {
-      throw classifyStartFailure(logTail(logFile) || String(cause), p.cluster, port);
+    // A free port is found by binding and releasing it, and another process can take it before the
+    // server binds it: then the start is tried again on another free port.
+    let port = options.port ?? (await freePort());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start(port);
+        break;
+      } catch (cause) {
+        const failure = classifyStartFailure(logTail(logFile) || String(cause), p.cluster, port);
+        if (failure.code !== 'port_in_use' || options.port !== undefined || attempt === 3) throw failure;
+        port = await freePort();
+      }
     }
     const pmNow = postmasterPid(p.cluster);
     if (!pmNow) throw classifyStartFailure(logTail(logFile), p.cluster, port);
