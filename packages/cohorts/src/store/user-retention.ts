@@ -126,9 +126,11 @@ function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: u
 /**
  * Cells from the per-user rollups: each (app, user) active in period k of its cohort, once. Weeks
  * and months read the bitmap rollups (one row per user and week/month, masked at the as-of day);
- * days read the daily rollup (for "on", only the first `cap` days of the cohort).
+ * days read the daily rollup (for "on", only the first `cap` days of the cohort). "On or after"
+ * days and months need only each user's last active period (`lastPeriodCells`).
  */
 function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
+  if (mode === 'on_or_after' && g !== 'week') return lastPeriodCells(g);
   const act =
     g === 'week'
       ? `select u.cs, u.app, u.user_id, (w.week - u.cs) / 7 as k
@@ -154,6 +156,32 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
            : `select m.cs, p.k, count(*)::int as n from (select cs, app, user_id, max(k) as mk from act group by cs, app, user_id) m
               cross join lateral generate_series(0, least(m.mk, $5 - 1)) as p(k) group by m.cs, p.k`
        }
+     )`;
+}
+
+/**
+ * "On or after" cells from each user's last active day or month up to the as-of day: one backward
+ * index probe per cohort user (the rollups' keys start with app and user) instead of every row of
+ * their activity.
+ */
+function lastPeriodCells(g: 'day' | 'month'): string {
+  const last =
+    g === 'day'
+      ? `select max(d.day) from public.metrics_user_activity_daily d
+         where d.app = u.app and d.user_id = u.user_id and d.day >= u.cs and d.day <= $4::date`
+      : `select max(m.month) from public.metrics_user_active_months m
+         where m.app = u.app and m.user_id = u.user_id and m.month >= u.cs and m.month <= $4::date
+           and (m.days & (((1::int8 << (least($4::date, (m.month + interval '1 month')::date - 1) - m.month + 1)) - 1)::int4)) <> 0`;
+  return `last_active as (
+       select u.cs, least(${periodIndexSql(g, 'l.at', 'u.cs')}, $5 - 1) as mk, count(*)::int as n
+       from u cross join lateral (${last}) as l(at)
+       where l.at is not null
+       group by 1, 2
+     ),
+     sizes as (select cs, count(*)::int as n from u group by cs),
+     cells as (
+       select l.cs, p.k, sum(l.n)::int as n from last_active l
+       cross join lateral generate_series(0, l.mk) as p(k) group by l.cs, p.k
      )`;
 }
 
