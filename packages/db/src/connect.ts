@@ -152,22 +152,59 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   };
 }
 
-/** Runs `fn` in one transaction on one client; rolls back on any throw. */
+export interface TransactionOptions {
+  /**
+   * `durable` (default): the commit returns only once it is flushed to disk
+   * (`synchronous_commit = on`), whatever the server's default; use it for every write behind an
+   * acknowledgement. `async`: the commit may be lost in a server crash (all of it, never part);
+   * only for derived work that is redone from durable inputs.
+   */
+  commit?: 'durable' | 'async';
+}
+
+// A client that loses its connection while checked out emits `error` on itself, not on the pool;
+// without a listener that error is uncaught and ends the process.
+const guarded = new WeakSet<pg.PoolClient>();
+function guard(client: pg.PoolClient): pg.PoolClient {
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => {});
+  }
+  return client;
+}
+
+/** A client from the pool that survives losing its connection (the next query on it fails instead). */
+export async function connectClient(pool: pg.Pool): Promise<pg.PoolClient> {
+  return guard(await pool.connect());
+}
+
+/**
+ * Runs `fn` in one transaction on one client; rolls back on any throw. Commits durably unless
+ * `commit: 'async'`. A client whose connection broke is discarded rather than returned to the pool.
+ */
 export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await connectClient(pool);
+  let broken: Error | undefined;
   try {
-    await client.query('begin');
+    await client.query(
+      options.commit === 'async'
+        ? 'begin; set local synchronous_commit = off'
+        : 'begin; set local synchronous_commit = on',
+    );
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    await client.query('rollback').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

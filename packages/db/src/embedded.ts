@@ -346,7 +346,6 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
             '-c max_connections=300',
             '-c shared_buffers=256MB',
             '-c fsync=on',
-            '-c synchronous_commit=off',
             '-c max_locks_per_transaction=256',
           ].join(' '),
         ];

@@ -7,6 +7,7 @@ export {
   verifyAdminPassword,
 } from './admin-credentials.ts';
 export {
+  connectClient,
   createPool,
   type Database,
   type DatabaseSettings,
@@ -14,6 +15,7 @@ export {
   openDatabase,
   poolConfig,
   resolveDatabaseUrl,
+  type TransactionOptions,
   withDatabaseName,
   withTransaction,
 } from './connect.ts';
