@@ -57,6 +57,8 @@ export {
   DRAIN_MAX_ROWS,
   drainEventInbox,
   type EventInboxDrainer,
+  type EventInboxHealth,
+  eventInboxHealth,
 } from './store/inbox.ts';
 export { incrementUsage, type UsageIncrement, usageTotals } from './store/usage.ts';
 export {

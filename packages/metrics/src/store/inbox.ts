@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** Rows one drain statement moves at most (one transaction, one run of the rollup triggers). */
 export const DRAIN_MAX_ROWS = 50_000;
@@ -100,5 +100,30 @@ export function createEventInboxDrainer(options: {
       await drain();
     },
     stats: () => ({ ...s }),
+  };
+}
+
+export interface EventInboxHealth {
+  /** Accepted events not yet moved into `events` (and so not yet in the rollups). */
+  pending: number;
+  /** Age of the oldest of them in seconds (by its `received_at`), or null when the inbox is empty. */
+  oldestPendingAgeSeconds: number | null;
+}
+
+/**
+ * The event inbox backlog, for health checks: a growing `pending` or an old oldest row means no
+ * drainer is keeping up (or none runs). Measured against the database clock.
+ */
+export async function eventInboxHealth(db: Pool | PoolClient): Promise<EventInboxHealth> {
+  const { rows } = await db.query<{ pending: number; age: number | null }>(
+    `select count(*)::int as pending,
+            extract(epoch from (clock_timestamp() - min(received_at)))::float8 as age
+     from public.metrics_event_inbox`,
+  );
+  const row = rows[0];
+  const age = row?.age ?? null;
+  return {
+    pending: row?.pending ?? 0,
+    oldestPendingAgeSeconds: age === null ? null : Math.max(0, Math.round(age * 1000) / 1000),
   };
 }
