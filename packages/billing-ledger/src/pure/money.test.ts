@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   conversionFactor,
   convertMinor,
+  formatMoney,
+  majorToMinor,
+  minorToDecimal,
   minorUnitExponent,
   monthlyFactor,
   normaliseToMonthly,
@@ -123,5 +126,81 @@ describe('currency conversion in minor units', () => {
         },
       ),
     );
+  });
+});
+
+describe('formatMoney', () => {
+  it("uses Stripe's exponents, not Intl's", () => {
+    expect(formatMoney(123456, 'usd')).toBe('$1,234.56');
+    expect(formatMoney(1234, 'jpy')).toBe('¥1,234');
+    expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
+    // Intl says 0 decimals for HUF and ISK; Stripe counts them in hundredths.
+    expect(formatMoney(150000, 'huf')).toBe('HUF\u00a01,500.00');
+    expect(formatMoney(150000, 'isk')).toBe('ISK\u00a01,500.00');
+    expect(formatMoney(1234, 'kwd')).toBe('KWD\u00a01.234');
+    expect(formatMoney(5, 'kwd')).toBe('KWD\u00a00.005');
+    expect(formatMoney(1999, 'eur')).toBe('€19.99');
+    expect(formatMoney(7n, 'usd')).toBe('$0.07');
+  });
+
+  it('prints negatives with a minus and never a negative zero', () => {
+    expect(formatMoney(-500, 'usd')).toBe('-$5.00');
+    expect(formatMoney(-1234, 'jpy')).toBe('-¥1,234');
+    expect(formatMoney(-150000, 'huf')).toBe('-HUF\u00a01,500.00');
+    expect(formatMoney(-1, 'kwd')).toBe('-KWD\u00a00.001');
+    expect(formatMoney(-0, 'usd')).toBe('$0.00');
+    expect(formatMoney(-0.4, 'usd')).toBe('$0.00');
+    expect(formatMoney(-0, 'usd', { signed: true })).toBe('$0.00');
+    expect(formatMoney(-4, 'usd', { compact: true })).toBe('$0');
+    expect(formatMoney(0, 'jpy', { compact: true })).toBe('¥0');
+  });
+
+  it('formats changes and compact axis labels', () => {
+    expect(formatMoney(100, 'usd', { signed: true })).toBe('+$1.00');
+    expect(formatMoney(-100, 'usd', { signed: true })).toBe('-$1.00');
+    expect(formatMoney(123456, 'usd', { compact: true })).toBe('$1.2K');
+    expect(formatMoney(-123456, 'usd', { compact: true })).toBe('-$1.2K');
+    expect(formatMoney(1_234_567, 'jpy', { compact: true })).toBe('¥1.2M');
+    expect(formatMoney(150000, 'huf', { compact: true })).toBe('HUF\u00a01.5K');
+  });
+
+  it('is exact beyond float precision and tolerates codes Intl does not know', () => {
+    expect(formatMoney(1234567890123456789n, 'usd')).toBe('$12,345,678,901,234,567.89');
+    expect(formatMoney(1234, 'xx')).toBe('12.34 XX');
+    expect(formatMoney(-1234, 'xx')).toBe('-12.34 XX');
+    expect(() => formatMoney(Number.NaN, 'usd')).toThrow(RangeError);
+  });
+
+  it('round-trips through major units and never prints a minus for a non-negative amount (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        fc.constantFrom('usd', 'jpy', 'huf', 'isk', 'kwd', 'eur', 'krw', 'bhd'),
+        (minor, currency) => {
+          const text = formatMoney(minor, currency);
+          expect(text.startsWith('-')).toBe(minor < 0n);
+          expect(text).not.toMatch(/[−]|NaN/);
+          const decimal = minorToDecimal(minor < 0n ? -minor : minor, currency);
+          expect(majorToMinor(decimal, currency)).toBe(minor < 0n ? -minor : minor);
+          // The digits shown are the exact decimal (grouping aside).
+          expect(text.replace(/[^0-9.]/g, '')).toBe(decimal);
+        },
+      ),
+    );
+  });
+});
+
+describe('majorToMinor', () => {
+  it('scales by the currency exponent and refuses extra decimals', () => {
+    expect(majorToMinor('500', 'usd')).toBe(50000n);
+    expect(majorToMinor(500, 'usd')).toBe(50000n);
+    expect(majorToMinor('1234.5', 'usd')).toBe(123450n);
+    expect(majorToMinor('500', 'jpy')).toBe(500n);
+    expect(majorToMinor('500', 'huf')).toBe(50000n);
+    expect(majorToMinor('1.234', 'kwd')).toBe(1234n);
+    expect(majorToMinor('1.50', 'jpy')).toBeNull();
+    expect(majorToMinor('1.00', 'jpy')).toBe(1n);
+    expect(majorToMinor('-5', 'usd')).toBeNull();
+    expect(majorToMinor('1e3', 'usd')).toBeNull();
   });
 });

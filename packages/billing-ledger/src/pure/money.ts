@@ -141,3 +141,86 @@ export function convertMinor(amount: bigint, rate: Ratio, from: string, to: stri
   const f = conversionFactor(rate, from, to);
   return roundHalfUp(amount * f.num, f.den);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Display: the one money formatter of the project (dashboard, reports, CLI).
+ * ------------------------------------------------------------------------------------------- */
+
+export interface MoneyFormatOptions {
+  /** Short form for chart axes and tight spaces: "$1.2K", "¥3.4M" (at most one decimal). */
+  compact?: boolean | undefined;
+  /** A change rather than an amount: "+$1.00" for a rise, "-$1.00" for a fall, "$0.00" for none. */
+  signed?: boolean | undefined;
+}
+
+const displayFormats = new Map<string, Intl.NumberFormat | null>();
+
+function displayFormat(code: string, digits: number, options: MoneyFormatOptions): Intl.NumberFormat | null {
+  const key = `${code}|${digits}|${options.compact ? 1 : 0}|${options.signed ? 1 : 0}`;
+  let f = displayFormats.get(key);
+  if (f === undefined) {
+    try {
+      f = new Intl.NumberFormat('en-US', {
+        style: 'currency',
+        currency: code,
+        // Stripe's exponent, not Intl's: Intl prints HUF and ISK with 0 decimals, Stripe counts
+        // them in hundredths.
+        ...(options.compact
+          ? { notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }
+          : { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+        // Never "-$0.00": no sign on zero (nor on an amount that rounds to zero in compact form).
+        signDisplay: options.signed ? 'exceptZero' : 'negative',
+      });
+    } catch {
+      f = null; // not an ISO 4217 code Intl accepts
+    }
+    displayFormats.set(key, f);
+  }
+  return f;
+}
+
+/** Minor units as an exact decimal string in major units: 150000 HUF -> "1500.00", -5 KWD -> "-0.005". */
+export function minorToDecimal(minor: bigint, currency: string): string {
+  const digits = minorUnitExponent(currency);
+  const negative = minor < 0n;
+  const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
+  const whole = text.slice(0, text.length - digits);
+  const fraction = digits ? `.${text.slice(text.length - digits)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/**
+ * Integer minor units of `currency` for display, with Stripe's exponents (`minorUnitExponent`):
+ * 123456 usd -> "$1,234.56", 1234 jpy -> "¥1,234", 150000 huf -> "HUF 1,500.00", 1234 kwd ->
+ * "KWD 1.234", -500 usd -> "-$5.00". en-US, so output is stable across machines. A non-integer
+ * number is rounded half away from zero to a minor unit first; NaN and infinities are refused.
+ */
+export function formatMoney(
+  minor: number | bigint,
+  currency: string,
+  options: MoneyFormatOptions = {},
+): string {
+  if (typeof minor === 'number' && !Number.isFinite(minor))
+    throw new RangeError(`formatMoney needs a finite amount, got ${minor}`);
+  const units = typeof minor === 'bigint' ? minor : BigInt(Math.sign(minor) * Math.round(Math.abs(minor)));
+  const code = currency.toUpperCase();
+  const decimal = minorToDecimal(units, currency);
+  const f = displayFormat(code, minorUnitExponent(currency), options);
+  if (f) return f.format(decimal as unknown as number); // a decimal string formats exactly
+  const sign = units < 0n ? '-' : options.signed && units > 0n ? '+' : '';
+  return `${sign}${decimal.replace(/^-/, '')} ${code}`;
+}
+
+/**
+ * A decimal amount in major units ("500", "1234.5") as integer minor units of `currency`; null
+ * unless a plain non-negative decimal with no more decimals than the currency has.
+ */
+export function majorToMinor(major: string | number, currency: string): bigint | null {
+  const text = typeof major === 'number' ? (Number.isFinite(major) ? String(major) : '') : major;
+  const m = /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(text);
+  if (!m) return null;
+  const digits = minorUnitExponent(currency);
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  if (fraction.length > digits) return null;
+  return BigInt(`${m[1]}${fraction.padEnd(digits, '0')}`);
+}
