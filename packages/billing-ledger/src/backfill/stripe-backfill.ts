@@ -1,3 +1,4 @@
+import { withTransaction } from '@org/db';
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { type LedgerError, ledgerError } from '../errors.ts';
@@ -254,11 +255,9 @@ async function applyPage(
   s: ResourceSummary,
   errorSamples: BackfillSummary['errorSamples'],
 ) {
-  const client = await pool.connect();
   const page = { inserted: 0, updated: 0, skipped: 0, errors: 0 };
   const samples: BackfillSummary['errorSamples'] = [];
-  try {
-    await client.query('begin');
+  await withTransaction(pool, async (client) => {
     for (const o of items) {
       await client.query('savepoint object');
       try {
@@ -280,13 +279,7 @@ async function applyPage(
          errors = errors + $8, updated_at = now() where run_id = $1 and resource = $2`,
       [runId, resource, cursor, done, page.inserted, page.updated, page.skipped, page.errors],
     );
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   s.inserted += page.inserted;
   s.updated += page.updated;
   s.skipped += page.skipped;

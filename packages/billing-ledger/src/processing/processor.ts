@@ -1,3 +1,4 @@
+import { connectClient } from '@org/db';
 import type pg from 'pg';
 import { ok, type Result } from '../errors.ts';
 import { completeJobsSql, DEFAULT_QUEUE_SCHEMA, releaseJobsSql } from '../queue.ts';
@@ -101,7 +102,8 @@ export async function processEvent(
   eventId: string,
   options: ProcessOptions,
 ): Promise<ProcessOutcome> {
-  const client = await pool.connect();
+  // Guarded: a connection lost mid-transaction fails the next query instead of the process.
+  const client = await connectClient(pool);
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
@@ -178,7 +180,8 @@ export async function processBatch(
 ): Promise<Map<string, ProcessOutcome> | null> {
   if (options.fetchObject) return null; // re-fetching talks to Stripe per event: keep those transactions short
   const ids = [...new Set(options.jobs ? options.jobs.list.map((j) => j.eventId) : eventIds)].sort();
-  const client = await pool.connect();
+  // Guarded: a connection lost mid-transaction fails the next query instead of the process.
+  const client = await connectClient(pool);
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');

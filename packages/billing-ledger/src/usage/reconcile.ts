@@ -1,3 +1,4 @@
+import { withTransaction } from '@org/db';
 import type pg from 'pg';
 import { err, isLedgerError, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import { deduct, findWallet, type Queryable } from '../wallets/store.ts';
@@ -17,18 +18,8 @@ export async function recordUsage(
   record: UsageRecordInput,
   source: 'webhook' | 'reconciled',
 ): Promise<{ inserted: boolean; deduction: UsageDeduction | null }> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const r = await recordUsageOn(client, provider, record, source);
-    await client.query('commit');
-    return r;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  // Durable commit: the record and its deduction acknowledge the usage to the provider's caller.
+  return withTransaction(pool, (client) => recordUsageOn(client, provider, record, source));
 }
 
 async function recordUsageOn(

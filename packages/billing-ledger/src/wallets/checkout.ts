@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connectClient } from '@org/db';
 import type pg from 'pg';
 import { err, type LedgerError, ledgerError, ok, type Result } from '../errors.ts';
 import type { StripeApi, StripeCallError } from '../stripe-api/client.ts';
@@ -51,9 +52,11 @@ export async function createCheckoutSession(
   request: CheckoutRequest,
   options: CheckoutOptions,
 ): Promise<Result<CheckoutSession, CheckoutError>> {
-  const client = await pool.connect();
+  const client = await connectClient(pool);
+  let broken: Error | undefined;
   try {
-    await client.query('begin');
+    // Durable: the session row is what keeps a second request from creating another session.
+    await client.query('begin; set local synchronous_commit = on');
     let customer: string;
     let currency: string | null = null;
     let walletId: string | null = null;
@@ -163,9 +166,11 @@ export async function createCheckoutSession(
     await client.query('commit');
     return ok({ id: session.id, url: session.url, reused: false, expiresAt });
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    await client.query('rollback').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
