@@ -126,6 +126,7 @@ export {
   recomputeSubscriptionMrr,
   recomputeSubscriptionsMrr,
 } from './store/apply.ts';
+export { type DatabaseErrorKind, databaseErrorKind } from './store/db-errors.ts';
 export { listFxRates, loadFxRates, type StoredFxRate, upsertFxRates } from './store/fx.ts';
 export {
   eventScope,
@@ -163,6 +164,7 @@ export {
   type TopCustomer,
   topCustomers,
 } from './store/revenue.ts';
+export { tryRevenueSummary } from './store/revenue-result.ts';
 export {
   type AuditRun,
   listAuditRuns,
@@ -170,7 +172,8 @@ export {
   type ReconciliationRunSummary,
 } from './store/runs.ts';
 
-// Stripe payloads: parsing, and the schemas of the fields the ledger reads.
+// Stripe payloads: what jsonb can store, parsing, and the schemas of the fields the ledger reads.
+export { MAX_EVENT_DEPTH, storableContent } from './stripe/content.ts';
 export {
   discountSnapshot,
   isMirrored,

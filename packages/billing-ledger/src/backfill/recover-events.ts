@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { receiveEvent } from '../store/inbox.ts';
+import { storableContent } from '../stripe/content.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import { listPages, type StripeApi, type StripeCallError } from '../stripe-api/client.ts';
 
@@ -45,7 +46,9 @@ export async function recoverMissedEvents(
             result.alreadyReceived++;
             continue;
           }
-          const parsed = parseEvent(raw);
+          // What jsonb cannot store is handled as the webhook handler does (storableContent).
+          const content = storableContent(raw);
+          const parsed = content.ok ? parseEvent(content.value.value) : content;
           if (!parsed.ok) {
             result.invalid.push({ id: raw.id, error: parsed.error.message });
             continue;
@@ -53,7 +56,7 @@ export async function recoverMissedEvents(
           const r = await receiveEvent(
             pool,
             parsed.value,
-            JSON.stringify(raw),
+            JSON.stringify(content.ok ? content.value.value : raw),
             options.queueSchema ? { queueSchema: options.queueSchema } : {},
           );
           if (r.inserted) result.recovered.push(raw.id);

@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { LedgerError, type LedgerErrorCode } from '../errors.ts';
+import { databaseErrorKind } from '../store/db-errors.ts';
 import { type InboxStats, inboxStats, receiveEvent } from '../store/inbox.ts';
+import { storableContent } from '../stripe/content.ts';
 import { parseEvent } from '../stripe/parse.ts';
 
 /**
@@ -9,10 +11,16 @@ import { parseEvent } from '../stripe/parse.ts';
  * mounts in Hono, Next.js route handlers, or anything speaking the Fetch API.
  *
  * - verifies the signature on the raw body against each configured secret (rotation) with a
- *   300 s tolerance, before anything is parsed or written;
- * - inserts the event into the inbox and enqueues its job in one transaction, and answers 200
- *   only after that commit (a duplicate answers 200 too);
- * - bad / missing signature, stale timestamp or malformed JSON: 400, nothing written;
+ *   300 s tolerance either way (Stripe's SDK checks only the past: a signature dated further ahead
+ *   would let a captured payload be replayed until then), before anything is written;
+ * - inserts the event into the inbox and enqueues its job in one statement, and answers 200 only
+ *   after that commit is flushed to disk (a duplicate answers 200 too);
+ * - bad / missing signature, timestamp outside the tolerance or malformed JSON: 400, nothing
+ *   written;
+ * - content Postgres cannot store is the sender's: NUL characters and unpaired surrogates are
+ *   replaced by U+FFFD and the event is stored and processed (`sanitized: true` in the answer);
+ *   nesting deeper than `MAX_EVENT_DEPTH` or any other data error from Postgres: 400
+ *   `invalid_payload`, nothing written (see `storableContent`, `databaseErrorKind`);
  * - body over 1 MB: 413; database unavailable: 503, so Stripe retries.
  */
 export interface StripeWebhookOptions {
@@ -26,6 +34,8 @@ export interface StripeWebhookOptions {
   queueSchema?: string;
   /** Called for failures worth logging (database errors); never with secrets. */
   onError?: (error: unknown) => void;
+  /** The clock the future-timestamp check reads (tests); default `Date.now`. */
+  now?: () => number;
 }
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -108,22 +118,45 @@ export function createStripeWebhookHandler(
         const e = error as Error & { type?: string };
         if (e instanceof SyntaxError)
           return errorResponse(new LedgerError('invalid_payload', 'Body is not valid JSON'));
-        if (/tolerance/i.test(e.message)) reason = 'Timestamp outside the 300 s tolerance';
+        if (/tolerance/i.test(e.message)) reason = `Timestamp older than the ${tolerance} s tolerance`;
         else if (/Unable to extract/i.test(e.message)) reason = 'Malformed Stripe-Signature header';
       }
     }
     if (verified === undefined) return errorResponse(new LedgerError('invalid_signature', reason));
-    const parsed = parseEvent(verified);
+    const ahead = signedTimestamp(signature) - Math.floor((options.now ?? Date.now)() / 1000);
+    if (ahead > tolerance)
+      return errorResponse(
+        new LedgerError(
+          'invalid_signature',
+          `Timestamp ${ahead} s in the future, beyond the ${tolerance} s tolerance (check the sender's clock)`,
+        ),
+      );
+    const content = storableContent(verified);
+    if (!content.ok) return errorResponse(content.error);
+    const { sanitized } = content.value;
+    const parsed = parseEvent(content.value.value);
     if (!parsed.ok) return errorResponse(parsed.error);
     try {
       const { inserted } = await receiveEvent(
         options.pool,
         parsed.value,
-        body,
+        sanitized ? JSON.stringify(content.value.value) : body,
         options.queueSchema ? { queueSchema: options.queueSchema } : {},
       );
-      return Response.json({ received: true, id: parsed.value.id, duplicate: !inserted }, { status: 200 });
+      return Response.json(
+        { received: true, id: parsed.value.id, duplicate: !inserted, ...(sanitized ? { sanitized } : {}) },
+        { status: 200 },
+      );
     } catch (error) {
+      if (databaseErrorKind(error, { table: 'stripe_events' }) === 'content') {
+        const e = error as { code?: string; message?: string };
+        return errorResponse(
+          new LedgerError(
+            'invalid_payload',
+            `The event cannot be stored (SQLSTATE ${e.code}): ${String(e.message).slice(0, 200)}`,
+          ),
+        );
+      }
       options.onError?.(error);
       return errorResponse(
         new LedgerError('database_unavailable', 'The event could not be stored; retry later', {
@@ -132,6 +165,15 @@ export function createStripeWebhookHandler(
       );
     }
   };
+}
+
+/** The `t=` timestamp of a Stripe-Signature header (already verified to be well-formed and signed). */
+function signedTimestamp(header: string): number {
+  for (const part of header.split(',')) {
+    const [key, value] = part.split('=');
+    if (key?.trim() === 't') return Number(value);
+  }
+  return Number.NaN;
 }
 
 export interface Health {
