@@ -6,5 +6,6 @@ export default defineConfig({
   // tsup's declaration build sets baseUrl, which TypeScript 6 deprecates.
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
   clean: true,
+  sourcemap: true,
   target: 'node20',
 });
