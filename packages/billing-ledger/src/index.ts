@@ -103,6 +103,7 @@ export * from './pure/ratios.ts';
 export {
   type ClaimedJob,
   claimJobs,
+  DEFAULT_EXPIRE_CHECK_SECONDS,
   DEFAULT_QUEUE_SCHEMA,
   defaultRetryPolicy,
   executor,
@@ -112,6 +113,7 @@ export {
   STRIPE_EVENTS_QUEUE,
   sendInTransaction,
   startQueue,
+  touchJobs,
 } from './queue.ts';
 
 // The ledger's tables: applying Stripe objects, FX rates, the inbox, revenue queries, job runs.

@@ -20,16 +20,29 @@ export interface RetryPolicy {
   /** Base delay in seconds; with backoff, retry n waits d*2^n/2 + random()*d*2^n/2 (pg-boss equal jitter). */
   retryDelaySeconds: number;
   retryBackoff: boolean;
-  /** A job not completed within this time (worker killed) is failed and retried. */
+  /**
+   * A job still active this long after it was claimed, or after its worker last confirmed it
+   * holds it (the Stripe event worker does every third of this time, `touchJobs`), is failed and
+   * retried: its worker is taken to be dead.
+   */
   expireInSeconds: number;
 }
 
+/**
+ * Jobs of a killed worker come back within a minute: they expire 30 s after its last heartbeat,
+ * the next expiry check (`expireCheckIntervalSeconds`, 10 s) fails them, and the first retry
+ * waits 2-4 s (retryDelaySeconds 2 with backoff). A long batch of a live worker never expires:
+ * its heartbeat keeps moving the deadline.
+ */
 export const defaultRetryPolicy: RetryPolicy = {
   retryLimit: 5,
   retryDelaySeconds: 2,
   retryBackoff: true,
-  expireInSeconds: 300,
+  expireInSeconds: 30,
 };
+
+/** How often `startQueue` looks for expired jobs by default (pg-boss's maintenance runs once a minute). */
+export const DEFAULT_EXPIRE_CHECK_SECONDS = 10;
 
 export interface QueueOptions {
   schema?: string;
@@ -37,6 +50,11 @@ export interface QueueOptions {
   retry?: Partial<RetryPolicy>;
   /** How often pg-boss maintenance (expiring jobs of dead workers, archiving) runs. Default 60 s. */
   maintenanceIntervalSeconds?: number;
+  /**
+   * How often this process fails expired jobs (pg-boss's `expire`, under its advisory lock, so
+   * several processes do not collide), between maintenance runs. Default 10 s; 0 turns it off.
+   */
+  expireCheckIntervalSeconds?: number;
   /** Run cron schedules in this process. Default false. */
   schedule?: boolean;
 }
@@ -45,6 +63,8 @@ export interface LedgerQueue {
   boss: PgBoss;
   schema: string;
   retry: RetryPolicy;
+  /** How often this process fails expired jobs (0: only at maintenance). */
+  expireCheckIntervalSeconds: number;
   /** Creates the queue if needed and applies its retry policy. */
   ensureQueue(name: string, policy?: Partial<RetryPolicy>): Promise<void>;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
@@ -100,6 +120,22 @@ export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Pro
   } as PgBoss.ConstructorOptions);
   boss.on('error', () => {});
   await boss.start();
+  const expireCheck = options.expireCheckIntervalSeconds ?? DEFAULT_EXPIRE_CHECK_SECONDS;
+  let expiring = false;
+  const expireTimer =
+    expireCheck > 0
+      ? setInterval(() => {
+          if (expiring) return;
+          expiring = true;
+          boss
+            .expire()
+            .catch(() => {}) // database away: the next tick tries again
+            .finally(() => {
+              expiring = false;
+            });
+        }, expireCheck * 1000)
+      : undefined;
+  expireTimer?.unref();
   const ensureQueue = async (name: string, policy: Partial<RetryPolicy> = {}) => {
     const p = policyOptions({ ...retry, ...policy });
     const existing = await boss.getQueue(name);
@@ -111,8 +147,10 @@ export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Pro
     boss,
     schema,
     retry,
+    expireCheckIntervalSeconds: expireCheck,
     ensureQueue,
     async stop(o = {}) {
+      if (expireTimer) clearInterval(expireTimer);
       await boss.stop({
         graceful: o.graceful ?? true,
         timeout: o.timeoutMs ?? 10_000,
@@ -175,6 +213,30 @@ export async function claimJobs<T = unknown>(
     returning j.id, j.data, j.retry_count as "retryCount", j.retry_limit as "retryLimit"`,
   )) as unknown as pg.QueryResult<ClaimedJob<T>>[];
   return results[results.length - 1]!.rows;
+}
+
+/**
+ * The heartbeat of a worker: moves the expiry deadline of the jobs it still holds (active, by id)
+ * to `expireInSeconds` from now, so a batch that runs long is not mistaken for the work of a dead
+ * worker. Jobs locked by the worker's own open batch transaction are skipped (that transaction
+ * completes or releases them). Returns how many it touched.
+ */
+export async function touchJobs(
+  db: Queryable,
+  name: string,
+  ids: readonly string[],
+  options: { schema?: string } = {},
+): Promise<number> {
+  const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
+  assertIdentifier(schema);
+  if (ids.length === 0) return 0;
+  const r = await db.query(
+    `update ${schema}.job j set started_on = now()
+     from (select id from ${schema}.job where name = $1 and id = any($2::uuid[]) and state = 'active' for update skip locked) held
+     where j.name = $1 and j.id = held.id`,
+    [name, ids],
+  );
+  return r.rowCount ?? 0;
 }
 
 /**

@@ -43,7 +43,13 @@ function spawnWorker(): Promise<ChildProcess> {
     ['--import', 'tsx', '--conditions=@org/source', path.join(here, 'support/worker-child.ts')],
     {
       cwd: packageDir,
-      env: { ...process.env, DATABASE_URL: db.url, EXPIRE_SECONDS: '2', SLOW_MS: '3' },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        EXPIRE_SECONDS: '2',
+        MAINTENANCE_SECONDS: '1',
+        SLOW_MS: '3',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type ClaimedJob, claimJobs, type LedgerQueue, STRIPE_EVENTS_QUEUE } from '../queue.ts';
+import { type ClaimedJob, claimJobs, type LedgerQueue, STRIPE_EVENTS_QUEUE, touchJobs } from '../queue.ts';
 import { type ObjectFetcher, processBatch, processEvent, recordFailure } from './processor.ts';
 import type { EventRegistry } from './registry.ts';
 
@@ -13,6 +13,11 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Sleep when the queue is empty. Default 250 ms. */
   idleMs?: number;
+  /**
+   * How often the worker confirms the jobs it holds (`touchJobs`), so a long batch does not expire
+   * while a killed worker's jobs do. Default: a third of the queue's `expireInSeconds`.
+   */
+  heartbeatSeconds?: number;
   fetchObject?: ObjectFetcher;
   /** Called for each failed attempt (the app logs it). */
   onError?: (eventId: string, error: Error, dead: boolean) => void;
@@ -47,6 +52,22 @@ export function startWorker(options: WorkerOptions): Worker {
   let stopping = false;
   let processed = 0;
   let wake: (() => void) | undefined;
+  // Jobs claimed and not yet settled, and their heartbeat.
+  const held = new Set<string>();
+  let beating = false;
+  const heartbeat = setInterval(
+    () => {
+      if (beating || held.size === 0) return;
+      beating = true;
+      touchJobs(pool, STRIPE_EVENTS_QUEUE, [...held], { schema: queue.schema })
+        .catch(() => {}) // database away: if it stays away, the jobs expire and are retried
+        .finally(() => {
+          beating = false;
+        });
+    },
+    (options.heartbeatSeconds ?? Math.max(1, queue.retry.expireInSeconds / 3)) * 1000,
+  );
+  heartbeat.unref();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -123,11 +144,14 @@ export function startWorker(options: WorkerOptions): Worker {
         continue;
       }
       let handled = 0;
+      for (const job of jobs) held.add(job.id);
       try {
         handled = await handleBatch(jobs);
       } catch {
         // Database trouble mid-batch: the jobs stay active and expire back onto the queue.
         await sleep(1000);
+      } finally {
+        for (const job of jobs) held.delete(job.id);
       }
       options.onBatch?.(handled);
     }
@@ -139,6 +163,7 @@ export function startWorker(options: WorkerOptions): Worker {
       stopping = true;
       wake?.();
       await Promise.all(loops);
+      clearInterval(heartbeat);
     },
     get processed() {
       return processed;

@@ -30,6 +30,9 @@ export async function startRechargeWorker(
     retryLimit: 8,
     retryDelaySeconds: 30,
     retryBackoff: true,
+    // pg-boss's own worker runs these jobs, without the Stripe event worker's heartbeat: a charge
+    // (with its Stripe retries) may take a while.
+    expireInSeconds: 300,
     ...options.retry,
   });
   const workId = await queue.boss.work<{ walletId: string; cycle: number }>(
