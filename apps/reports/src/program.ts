@@ -1,10 +1,9 @@
-import { EnvError } from '@org/config';
-import { isDbError } from '@org/db';
 import { Command, CommanderError, Option } from 'commander';
 import { commands } from './commands/index.ts';
 import { type CommandContext, createContext } from './context.ts';
 import { readCliEnv } from './env.ts';
-import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { exitCodeFor } from './error-table.ts';
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { colour, createOutput } from './output.ts';
 
 export interface Io {
@@ -27,27 +26,6 @@ export interface CommandModule {
 
 /** `--json` on every command that prints a result. */
 export const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
-
-function exitCodeFor(error: unknown): { code: ExitCodeValue; message: string } {
-  if (error instanceof CliError) return { code: error.exitCode, message: error.message };
-  if (error instanceof EnvError) return { code: ExitCode.config, message: error.message };
-  if (isDbError(error)) {
-    const data =
-      error.code === 'migration_checksum_mismatch' ||
-      error.code === 'migration_failed' ||
-      error.code === 'migration_missing_file';
-    return {
-      code: data
-        ? ExitCode.dataError
-        : error.code === 'invalid_database_url'
-          ? ExitCode.config
-          : ExitCode.unavailable,
-      message: error.message,
-    };
-  }
-  const e = error as Error;
-  return { code: ExitCode.internal, message: `Unexpected error: ${e?.stack ?? String(error)}` };
-}
 
 export function buildProgram(io: Io, setExit: (code: ExitCodeValue) => void): Command {
   const program = new Command('org-reports')

@@ -30,6 +30,7 @@ describe('org-reports fx and revenue --currency', () => {
     expect(r.code).toBe(65);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/No exchange rate EUR->USD on or before 2025-12-31/);
+    expect(r.stderr).not.toMatch(/upsertFxRates|Unexpected error/);
   });
 
   it('fx set and fx import store rates; a bad CSV line exits 65 with its line number', async () => {
@@ -56,7 +57,11 @@ describe('org-reports fx and revenue --currency', () => {
       ['2026-02-01', 'ecb'],
       ['2025-12-01', 'manual'],
     ]);
-    expect((await runCli(['fx', 'set', 'eur', 'usd', '2026-01-01', 'one'], env)).code).toBe(65);
+    // A bad argument is a usage error (64), named by its argument, without internal function names.
+    const badRate = await runCli(['fx', 'set', 'eur', 'usd', '2026-01-01', 'abc'], env);
+    expect(badRate.code).toBe(64);
+    expect(badRate.stderr).toMatch(/<rate> must be a positive decimal number like 1\.0845, got "abc"/);
+    expect((await runCli(['fx', 'set', 'eur', 'usd', '2026-02-30', '1.1'], env)).code).toBe(64);
   });
 
   it('revenue converts into REPORTING_CURRENCY by default: integer minor units, the rates used and the choices', async () => {

@@ -222,6 +222,7 @@ export {
   createCheckoutSession,
 } from './wallets/checkout.ts';
 export { type RechargeWorker, startRechargeWorker } from './wallets/jobs.ts';
+export { latestWalletTransactions } from './wallets/latest-transactions.ts';
 export {
   type JournalRow,
   type ModelState,

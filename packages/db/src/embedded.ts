@@ -454,6 +454,8 @@ export function embeddedServerStatus(dataDir: string): {
 /** Stops the embedded server cleanly (fast shutdown: open transactions roll back, data is kept). */
 export async function stopEmbeddedServer(dataDir: string): Promise<{ stopped: boolean }> {
   const p = paths(path.resolve(dataDir));
+  // A data folder that was never created has no server to stop (and no room for the lock file).
+  if (!existsSync(p.cluster)) return { stopped: false };
   return withLock(p.lock, 60_000, async () => {
     const pm = postmasterPid(p.cluster);
     if (!pm || !isAlive(pm.pid)) {

@@ -45,6 +45,7 @@ export {
   userCounts,
 } from './kpis/queries.ts';
 export { anonymizeIp, type RequestMetadataOptions, requestMetadata } from './request-meta.ts';
+export { type ApiKeyInfo, listApiKeys } from './store/api-key-list.ts';
 export { createApiKey, findApiKeyApp, hashApiKey, revokeApiKey } from './store/api-keys.ts';
 export {
   createPartitionKeeper,

@@ -8,8 +8,10 @@ import {
   runRevenueAudit,
 } from '@org/billing-ledger';
 import { Option } from 'commander';
+import { z } from 'zod';
 import type { CommandContext } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { monthFlag, parseFlags } from '../flags.ts';
 import type { CommandModule } from '../program.ts';
 
 /** The Stripe adapter from STRIPE_SECRET_KEY (+ STRIPE_API_BASE for local Stripe-compatible servers). */
@@ -43,17 +45,13 @@ export const auditCommand: CommandModule = {
       .action(
         action(
           async (ctx, flags: { month?: string; format: 'md' | 'json'; output?: string; json?: boolean }) => {
-            const month = flags.month ?? new Date().toISOString().slice(0, 7);
-            if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
-              throw new CliError(`--month must be YYYY-MM, got "${month}"`, ExitCode.usage);
+            const month = parseFlags(z.object({ month: monthFlag }), {
+              month: flags.month ?? new Date().toISOString().slice(0, 7),
+            }).month;
             const api = stripeApiFromEnv(ctx);
             const db = await ctx.database();
             const r = await runRevenueAudit(db.pool, api, { month, asOf: new Date() });
-            if (!r.ok)
-              throw new CliError(
-                r.error.message,
-                r.error.code === 'invalid_input' ? ExitCode.usage : ExitCode.unavailable,
-              );
+            if (!r.ok) throw r.error;
             const text = renderAudit(r.value, flags.json ? 'json' : flags.format);
             if (flags.output) {
               await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });

@@ -1,6 +1,9 @@
 import { type BackfillSummary, backfillStripe, recoverMissedEvents, startQueue } from '@org/billing-ledger';
 import { Option } from 'commander';
+import { z } from 'zod';
+import { exitCodeFor } from '../error-table.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { instantFlag, intFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 import { stripeApiFromEnv } from './audit.ts';
@@ -45,6 +48,14 @@ function formatSummary(s: BackfillSummary): string {
   return lines.join('\n');
 }
 
+const stripeFlags = z.object({
+  days: intFlag(1, 3650),
+  dryRun: z.boolean().optional(),
+  resume: z.boolean().optional(),
+  pageSize: intFlag(1, 100),
+  asOf: instantFlag.optional(),
+});
+
 export const backfillCommand: CommandModule = {
   register(program, action) {
     const backfill = program
@@ -66,63 +77,43 @@ export const backfillCommand: CommandModule = {
       )
       .addOption(jsonOption())
       .action(
-        action(
-          async (
-            ctx,
-            flags: { days: string; dryRun?: boolean; resume?: boolean; pageSize: string; asOf?: string },
-          ) => {
-            const days = Number(flags.days);
-            const pageSize = Number(flags.pageSize);
-            if (!Number.isInteger(days) || days <= 0 || days > 3650)
-              throw new CliError(
-                `--days must be a whole number of days, got "${flags.days}"`,
-                ExitCode.usage,
-              );
-            if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
-              throw new CliError('--page-size must be 1-100', ExitCode.usage);
-            const asOf = flags.asOf ? new Date(flags.asOf) : new Date();
-            if (Number.isNaN(asOf.getTime()))
-              throw new CliError(`--as-of is not a date: "${flags.asOf}"`, ExitCode.usage);
-            if (flags.dryRun && flags.resume)
-              throw new CliError('--dry-run and --resume do not combine', ExitCode.usage);
-            const api = stripeApiFromEnv(ctx);
-            const db = await ctx.database();
-            const bar = ctx.out.progress('Backfilling Stripe', pageSize);
-            const listed = new Map<string, { listed: number; more: boolean }>();
-            let shown = 0;
-            const r = await backfillStripe(db.pool, api, {
-              days,
-              asOf,
-              dryRun: Boolean(flags.dryRun),
-              resume: Boolean(flags.resume),
-              pageSize,
-              onProgress: (e) => {
-                listed.set(e.resource, { listed: e.listed, more: e.hasMore });
-                const total = [...listed.values()].reduce(
-                  (t, x) => t + x.listed + (x.more ? pageSize : 0),
-                  0,
-                );
-                const done = [...listed.values()].reduce((t, x) => t + x.listed, 0);
-                bar.setTotal(Math.max(total, done));
-                bar.increment(done - shown);
-                shown = done;
-              },
-            });
-            bar.stop();
-            if (!r.ok) {
-              const resumable =
-                r.error.code === 'stripe_error' && r.error.runId !== null
-                  ? ' Fix the cause and run again with --resume.'
-                  : '';
-              throw new CliError(
-                `${r.error.message}.${resumable}`,
-                r.error.code === 'invalid_input' ? ExitCode.usage : ExitCode.unavailable,
-              );
-            }
-            ctx.out.result(r.value, () => formatSummary(r.value));
-            return r.value.totals.errors > 0 ? ExitCode.dataError : ExitCode.ok;
-          },
-        ),
+        action(async (ctx, raw: Record<string, unknown>) => {
+          const flags = parseFlags(stripeFlags, raw);
+          const { days, pageSize } = flags;
+          const asOf = flags.asOf ?? new Date();
+          if (flags.dryRun && flags.resume)
+            throw new CliError('--dry-run and --resume do not combine', ExitCode.usage);
+          const api = stripeApiFromEnv(ctx);
+          const db = await ctx.database();
+          const bar = ctx.out.progress('Backfilling Stripe', pageSize);
+          const listed = new Map<string, { listed: number; more: boolean }>();
+          let shown = 0;
+          const r = await backfillStripe(db.pool, api, {
+            days,
+            asOf,
+            dryRun: Boolean(flags.dryRun),
+            resume: Boolean(flags.resume),
+            pageSize,
+            onProgress: (e) => {
+              listed.set(e.resource, { listed: e.listed, more: e.hasMore });
+              const total = [...listed.values()].reduce((t, x) => t + x.listed + (x.more ? pageSize : 0), 0);
+              const done = [...listed.values()].reduce((t, x) => t + x.listed, 0);
+              bar.setTotal(Math.max(total, done));
+              bar.increment(done - shown);
+              shown = done;
+            },
+          });
+          bar.stop();
+          if (!r.ok) {
+            const resumable =
+              r.error.code === 'stripe_error' && r.error.runId !== null
+                ? ' Fix the cause and run again with --resume.'
+                : '';
+            throw new CliError(`${r.error.message}.${resumable}`, exitCodeFor(r.error).code);
+          }
+          ctx.out.result(r.value, () => formatSummary(r.value));
+          return r.value.totals.errors > 0 ? ExitCode.dataError : ExitCode.ok;
+        }),
       );
     backfill
       .command('events')
@@ -133,9 +124,8 @@ export const backfillCommand: CommandModule = {
       .addOption(jsonOption())
       .action(
         action(async (ctx, flags: { days: string }) => {
-          const days = Number(flags.days);
-          if (!Number.isInteger(days) || days < 1 || days > 30)
-            throw new CliError('--days must be 1-30 (Stripe keeps 30 days of events)', ExitCode.usage);
+          // Stripe keeps 30 days of events.
+          const { days } = parseFlags(z.object({ days: intFlag(1, 30) }), flags);
           const api = stripeApiFromEnv(ctx);
           const db = await ctx.database();
           // Recovered events are queued like webhooks: make sure the queue exists (pg-boss schema + queue).
@@ -145,7 +135,7 @@ export const backfillCommand: CommandModule = {
             days,
             queueSchema: queue.schema,
           }).finally(() => queue.stop({ graceful: false }));
-          if (!r.ok) throw new CliError(`Stripe: ${r.error.message}`, ExitCode.unavailable);
+          if (!r.ok) throw new CliError(`Stripe: ${r.error.message}`, exitCodeFor(r.error).code);
           const v = r.value;
           ctx.out.result({ ...v, since: v.since.toISOString() }, () =>
             [

@@ -1,15 +1,20 @@
-import {
-  type Granularity,
-  type RetentionMode,
-  recentCohortRange,
-  refreshCohorts,
-  revenueRetention,
-  storedUserRetention,
-} from '@org/cohorts';
+import { recentCohortRange, refreshCohorts, revenueRetention, storedUserRetention } from '@org/cohorts';
 import { Option } from 'commander';
+import { z } from 'zod';
+import { asOfFlag, currencyFlag, intFlag, parseAsOf, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
-import { parseAsOf } from './growth.ts';
+
+const showFlags = z.object({
+  kind: z.enum(['users', 'revenue']),
+  granularity: z.enum(['day', 'week', 'month']),
+  mode: z.enum(['on', 'on_or_after']),
+  cohorts: intFlag(1, 520),
+  periods: intFlag(1, 520).optional(),
+  asOf: asOfFlag,
+  app: z.string().optional(),
+  currency: currencyFlag.optional(),
+});
 
 const pct = (r: number | null) => (r === null ? '-' : `${Math.round(r * 100)}%`);
 
@@ -26,8 +31,9 @@ export const cohortsCommand: CommandModule = {
       .addOption(jsonOption())
       .action(
         action(async (ctx, flags: { asOf?: string; app?: string }) => {
+          const asOf = parseAsOf(flags.asOf);
           const db = await ctx.database();
-          const result = await refreshCohorts(db.pool, { asOf: parseAsOf(flags.asOf), app: flags.app });
+          const result = await refreshCohorts(db.pool, { asOf, app: flags.app });
           ctx.out.result(
             result,
             () =>
@@ -49,86 +55,78 @@ export const cohortsCommand: CommandModule = {
           .choices(['on', 'on_or_after'])
           .default('on'),
       )
-      .option('--cohorts <n>', 'number of recent cohorts', '12')
+      .option('--cohorts <n>', 'number of recent cohorts (1-520)', '12')
+      .option('--periods <n>', 'retention periods shown per cohort (1-520; default: every period reached)')
       .option('--as-of <date>', 'YYYY-MM-DD (midnight UTC) or an ISO instant (default: today 00:00 UTC)')
       .option('--app <app>', 'one app (default: all apps together)')
       .option('--currency <code>', 'revenue: one currency')
       .addOption(jsonOption())
       .action(
-        action(
-          async (
-            ctx,
-            flags: {
-              kind: 'users' | 'revenue';
-              granularity: Granularity;
-              mode: RetentionMode;
-              cohorts: string;
-              asOf?: string;
-              app?: string;
-              currency?: string;
-            },
-          ) => {
-            const db = await ctx.database();
-            const asOf = parseAsOf(flags.asOf);
-            const count = Math.max(1, Number.parseInt(flags.cohorts, 10) || 12);
-            if (flags.kind === 'revenue') {
-              const range = recentCohortRange('month', asOf, count);
-              const rows = await revenueRetention(db.pool, { ...range, asOf, currency: flags.currency });
-              ctx.out.result({ kind: 'revenue', asOf: asOf.toISOString(), cohorts: rows }, () =>
-                rows.length === 0
-                  ? 'No paying customers in these cohorts.'
-                  : table(
-                      rows.map((c) => [
-                        c.cohortMonth,
-                        c.currency,
-                        c.customers,
-                        ...c.months.map((m) => `${pct(m.nrr)}/${pct(m.grr)}`),
-                      ]),
-                      [
-                        'cohort',
-                        'cur',
-                        'customers',
-                        ...Array.from(
-                          { length: Math.max(...rows.map((r) => r.months.length)) },
-                          (_, k) => `M${k} NRR/GRR`,
-                        ),
-                      ],
-                    ),
-              );
-              return;
-            }
-            const range = recentCohortRange(flags.granularity, asOf, count);
-            const rows = await storedUserRetention(db.pool, {
+        action(async (ctx, raw: Record<string, unknown>) => {
+          const flags = parseFlags(showFlags, raw);
+          const { asOf, cohorts: count } = flags;
+          const db = await ctx.database();
+          if (flags.kind === 'revenue') {
+            const range = recentCohortRange('month', asOf, count);
+            const rows = await revenueRetention(db.pool, { ...range, asOf, currency: flags.currency });
+            ctx.out.result({ kind: 'revenue', asOf: asOf.toISOString(), cohorts: rows }, () =>
+              rows.length === 0
+                ? 'No paying customers in these cohorts.'
+                : table(
+                    rows.map((c) => [
+                      c.cohortMonth,
+                      c.currency,
+                      c.customers,
+                      ...c.months.map((m) => `${pct(m.nrr)}/${pct(m.grr)}`),
+                    ]),
+                    [
+                      'cohort',
+                      'cur',
+                      'customers',
+                      ...Array.from(
+                        { length: Math.max(...rows.map((r) => r.months.length)) },
+                        (_, k) => `M${k} NRR/GRR`,
+                      ),
+                    ],
+                  ),
+            );
+            return;
+          }
+          const range = recentCohortRange(flags.granularity, asOf, count);
+          const stored = await storedUserRetention(db.pool, {
+            granularity: flags.granularity,
+            mode: flags.mode,
+            app: flags.app,
+            ...range,
+          });
+          const rows =
+            flags.periods === undefined
+              ? stored
+              : stored.map((c) => ({ ...c, periods: c.periods.slice(0, flags.periods) }));
+          ctx.out.result(
+            {
+              kind: 'users',
               granularity: flags.granularity,
               mode: flags.mode,
-              app: flags.app,
-              ...range,
-            });
-            ctx.out.result(
-              {
-                kind: 'users',
-                granularity: flags.granularity,
-                mode: flags.mode,
-                asOf: asOf.toISOString(),
-                cohorts: rows,
-              },
-              () =>
-                rows.length === 0
-                  ? `No stored cohorts: run ${colour.bold('org-reports cohorts refresh')} first.`
-                  : table(
-                      rows.map((c) => [c.cohortStart, c.size, ...c.periods.map((p) => pct(p.rate))]),
-                      [
-                        'cohort',
-                        'users',
-                        ...Array.from(
-                          { length: Math.max(...rows.map((r) => r.periods.length)) },
-                          (_, k) => `${flags.granularity[0]}${k}`,
-                        ),
-                      ],
-                    ),
-            );
-          },
-        ),
+              asOf: asOf.toISOString(),
+              cohorts: rows,
+            },
+            () =>
+              rows.length === 0
+                ? `No stored cohorts: run ${colour.bold('org-reports cohorts refresh')} first.`
+                : table(
+                    rows.map((c) => [c.cohortStart, c.size, ...c.periods.map((p) => pct(p.rate))]),
+                    [
+                      'cohort',
+                      'users',
+                      ...Array.from(
+                        { length: Math.max(...rows.map((r) => r.periods.length)) },
+                        (_, k) => `${flags.granularity[0]}${k}`,
+                      ),
+                    ],
+                  ),
+          );
+        }),
       );
   },
 };

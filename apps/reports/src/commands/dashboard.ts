@@ -1,6 +1,7 @@
 import { defaultDataDir } from '@org/db';
+import { z } from 'zod';
 import { dashboardStatus, startDashboard, stopDashboard } from '../dashboard.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { intFlag, parseFlags } from '../flags.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
 export const dashboardCommand: CommandModule = {
@@ -13,9 +14,7 @@ export const dashboardCommand: CommandModule = {
       .addOption(jsonOption())
       .action(
         action(async (ctx, flags: { port: string }) => {
-          const port = Number(flags.port);
-          if (!Number.isInteger(port) || port < 1 || port > 65535)
-            throw new CliError(`--port must be 1-65535, got "${flags.port}"`, ExitCode.usage);
+          const { port } = parseFlags(z.object({ port: intFlag(1, 65_535) }), flags);
           const d = await startDashboard({
             dataDir: ctx.env.ORG_DATA_DIR,
             port,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { defaultDataDir, embeddedServerStatus, migrationStatus, stopEmbeddedServer } from '@org/db';
 import type { CommandContext } from '../context.ts';
 import { colour, table } from '../output.ts';
@@ -63,6 +65,13 @@ export const dbCommand: CommandModule = {
             return;
           }
           const dataDir = env.ORG_DATA_DIR ?? defaultDataDir();
+          if (!existsSync(path.join(dataDir, 'postgres'))) {
+            out.result(
+              { stopped: false, reason: 'no data folder' },
+              () => `No embedded server data in ${dataDir}: nothing to stop.`,
+            );
+            return;
+          }
           const before = embeddedServerStatus(dataDir);
           const { stopped } = await stopEmbeddedServer(dataDir);
           out.result({ stopped, ...(before.port ? { port: before.port } : {}) }, () =>

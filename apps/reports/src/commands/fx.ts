@@ -1,20 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { type FxRateInput, listFxRates, parseFxCsv, upsertFxRates } from '@org/billing-ledger';
+import { z } from 'zod';
 import type { CommandContext } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { currencyFlag, dayFlag, decimalFlag, intFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
 async function store(ctx: CommandContext, rates: FxRateInput[], source: string): Promise<undefined> {
   const db = await ctx.database();
   const r = await upsertFxRates(db.pool, rates, { source });
-  if (!r.ok) throw new CliError(r.error.message, ExitCode.dataError);
+  if (!r.ok) throw r.error;
   ctx.out.result(
     { ...r.value, rates: rates.length },
     () => `${colour.bold('Exchange rates')}: ${r.value.inserted} added, ${r.value.updated} replaced`,
   );
   return undefined;
 }
+
+const setPositional = ['base', 'quote', 'date', 'rate'] as const;
+const setArguments = z.object({ base: currencyFlag, quote: currencyFlag, date: dayFlag, rate: decimalFlag });
+const listFlags = z.object({ currency: currencyFlag.optional(), limit: intFlag(1, 100_000) });
 
 /** `org-reports fx set|import|list`: the exchange rates revenue reports convert with. */
 export const fxCommand: CommandModule = {
@@ -32,8 +38,14 @@ export const fxCommand: CommandModule = {
       .addOption(jsonOption())
       .action(
         action(
-          async (ctx, base: string, quote: string, date: string, rate: string, flags: { source: string }) =>
-            store(ctx, [{ base, quote, date, rate }], flags.source),
+          async (ctx, base: string, quote: string, date: string, rate: string, flags: { source: string }) => {
+            const input = parseFlags(
+              setArguments,
+              { base, quote, date, rate },
+              { positional: setPositional },
+            );
+            return store(ctx, [input], flags.source);
+          },
         ),
       );
     fx.command('import')
@@ -59,12 +71,10 @@ export const fxCommand: CommandModule = {
       .addOption(jsonOption())
       .action(
         action(async (ctx, flags: { currency?: string; limit: string }) => {
-          const limit = Number(flags.limit);
-          if (!Number.isInteger(limit) || limit <= 0)
-            throw new CliError(`--limit must be a positive integer, not "${flags.limit}"`, ExitCode.usage);
+          const { limit, currency } = parseFlags(listFlags, flags);
           const db = await ctx.database();
           const rates = await listFxRates(db.pool, {
-            ...(flags.currency ? { currency: flags.currency } : {}),
+            ...(currency ? { currency } : {}),
             limit,
           });
           ctx.out.result(rates, () =>

@@ -12,6 +12,7 @@ import {
 import { Option } from 'commander';
 import type { CommandContext } from '../context.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { parseAsOf } from '../flags.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
 /** Flags shared by `growth` and `insights`. */
@@ -46,25 +47,6 @@ export function addReportOptions<T extends import('commander').Command>(command:
     )
     .option('--no-llm', 'skip the Claude narrative even when ANTHROPIC_API_KEY is set')
     .addOption(jsonOption()) as T;
-}
-
-/** `--as-of`: a day means its midnight UTC; defaults to the start of today (UTC), so full days only. */
-export function parseAsOf(value: string | undefined, now: Date = new Date()): Date {
-  if (value === undefined)
-    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const parsed = new Date(day ? `${value}T00:00:00.000Z` : value);
-  if (
-    Number.isNaN(parsed.getTime()) ||
-    (!day && !/^\d{4}-\d{2}-\d{2}T/.test(value)) ||
-    (day && parsed.toISOString().slice(0, 10) !== value)
-  ) {
-    throw new CliError(
-      `--as-of must be a date (YYYY-MM-DD) or an ISO instant, got "${value}"`,
-      ExitCode.usage,
-    );
-  }
-  return parsed;
 }
 
 export function parseFunnel(value: string): NonNullable<CollectOptions['funnel']> {

@@ -8,6 +8,7 @@ import { demoCommand } from './demo.ts';
 import { fxCommand } from './fx.ts';
 import { growthCommand } from './growth.ts';
 import { insightsCommand } from './insights.ts';
+import { keysCommand } from './keys.ts';
 import { kpisCommand } from './kpis.ts';
 import { lifecycleCommand } from './lifecycle.ts';
 import { migrateCommand } from './migrate.ts';
@@ -32,6 +33,7 @@ export const commands: CommandModule[] = [
   cohortsCommand,
   lifecycleCommand,
   kpisCommand,
+  keysCommand,
   revenueCommand,
   fxCommand,
   webhooksCommand,

@@ -1,6 +1,7 @@
 import { generateInsightsReport, renderInsightsReport } from '@org/insights';
 import { Option } from 'commander';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { z } from 'zod';
+import { intFlag, parseFlags } from '../flags.ts';
 import type { CommandModule } from '../program.ts';
 import {
   addReportOptions,
@@ -20,9 +21,7 @@ export const insightsCommand: CommandModule = {
       .addOption(new Option('--weeks <weeks>', 'number of weeks (1-12)').default('4'));
     addReportOptions(command, 'insights').action(
       action(async (ctx, flags: ReportFlags & { weeks: string }) => {
-        const weeks = Number(flags.weeks);
-        if (!Number.isInteger(weeks) || weeks < 1 || weeks > 12)
-          throw new CliError(`--weeks must be an integer from 1 to 12, got "${flags.weeks}"`, ExitCode.usage);
+        const { weeks } = parseFlags(z.object({ weeks: intFlag(1, 12) }), { weeks: flags.weeks });
         checkOutputFlags(flags);
         const options = generateOptions(ctx, flags);
         const db = await ctx.database();

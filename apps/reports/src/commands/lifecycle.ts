@@ -9,11 +9,12 @@ import {
   stageDistribution,
 } from '@org/lifecycle';
 import { Option } from 'commander';
+import { z } from 'zod';
 import type { CliEnv } from '../env.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { asOfFlag, intFlag, parseAsOf, parseFlags } from '../flags.ts';
 import { table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
-import { parseAsOf } from './growth.ts';
 
 /** The email provider configured in env, or null for EMAIL_PROVIDER=none. */
 export function emailProvider(env: CliEnv): EmailProvider | null {
@@ -69,9 +70,9 @@ export const lifecycleCommand: CommandModule = {
             ctx,
             flags: { asOf?: string; app?: string; level: string; dryRun?: boolean; deliver: boolean },
           ) => {
+            const asOf = parseAsOf(flags.asOf);
             const provider = emailProvider(ctx.env);
             const db = await ctx.database();
-            const asOf = parseAsOf(flags.asOf);
             const result = await runLifecycle(db.pool, {
               app: flags.app ?? ctx.env.METRICS_APP,
               asOf,
@@ -126,10 +127,12 @@ export const lifecycleCommand: CommandModule = {
               level: Level;
             },
           ) => {
+            const { asOf, periods: n } = parseFlags(
+              z.object({ asOf: asOfFlag, periods: intFlag(1, 366) }),
+              flags,
+            );
             const db = await ctx.database();
-            const asOf = parseAsOf(flags.asOf);
             const app = flags.app ?? ctx.env.METRICS_APP;
-            const n = Math.max(1, Number.parseInt(flags.periods, 10) || 8);
             const from = new Date(asOf);
             if (flags.interval === 'month') from.setUTCMonth(from.getUTCMonth() - n);
             else from.setUTCDate(from.getUTCDate() - n * (flags.interval === 'week' ? 7 : 1));

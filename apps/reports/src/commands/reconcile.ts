@@ -1,5 +1,7 @@
 import { httpUsageSource, reconcileUsage, slackNotifier } from '@org/billing-ledger';
+import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { dayFlag, parseFlags } from '../flags.ts';
 import { colour } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
@@ -19,13 +21,13 @@ export const reconcileCommand: CommandModule = {
       .action(
         action(async (ctx, flags: { date?: string }) => {
           const { env } = ctx;
+          const { date } = parseFlags(z.object({ date: dayFlag }), { date: flags.date ?? yesterday() });
           if (!env.USAGE_PROVIDER_URL) {
             throw new CliError(
               'USAGE_PROVIDER_URL is not set: it names the usage provider API to reconcile against.',
               ExitCode.config,
             );
           }
-          const date = flags.date ?? yesterday();
           const db = await ctx.database();
           const source = httpUsageSource({
             provider: env.USAGE_PROVIDER_NAME,
@@ -37,12 +39,7 @@ export const reconcileCommand: CommandModule = {
             notifier: env.SLACK_WEBHOOK_URL ? slackNotifier(env.SLACK_WEBHOOK_URL) : null,
             threshold: env.USAGE_RELIABILITY_THRESHOLD,
           });
-          if (!run.ok) {
-            throw new CliError(
-              run.error.message,
-              run.error.code === 'invalid_input' ? ExitCode.usage : ExitCode.unavailable,
-            );
-          }
+          if (!run.ok) throw run.error;
           const r = run.value;
           const pct = r.reliability === null ? 'n/a' : `${(r.reliability * 100).toFixed(1)}%`;
           ctx.out.result({ ...r, start: r.start.toISOString(), end: r.end.toISOString() }, () =>

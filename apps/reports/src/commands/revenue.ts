@@ -1,29 +1,10 @@
-import {
-  type CancellationRecognition,
-  type CurrencyMode,
-  isLedgerError,
-  type MeteredUsage,
-  minorUnitExponent,
-  type RevenueSummary,
-  revenueSummary,
-} from '@org/billing-ledger';
+import { minorUnitExponent, type RevenueSummary, tryRevenueSummary } from '@org/billing-ledger';
 import { Option } from 'commander';
+import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { currencyFlag, instantFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
-
-/** Parses YYYY-MM-DD (UTC midnight) or a full ISO timestamp. */
-export function parseInstant(value: string, flag: string): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value))
-    throw new CliError(
-      `${flag} must be a date like 2026-01-31 or an ISO timestamp, not "${value}"`,
-      ExitCode.usage,
-    );
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && d.toISOString().slice(0, 10) !== value)
-    throw new CliError(`${flag} is not a calendar date: "${value}"`, ExitCode.usage);
-  return d;
-}
 
 /** Minor units as a decimal amount with the currency's own number of decimals (JPY: none). */
 export const money = (minor: number | null, currency: string) => {
@@ -101,6 +82,16 @@ export function formatRevenue(s: RevenueSummary): string {
   return parts.join('\n');
 }
 
+const revenueFlags = z.object({
+  from: instantFlag,
+  to: instantFlag,
+  currency: currencyFlag.optional(),
+  asOf: instantFlag.optional(),
+  currencies: z.enum(['convert', 'only']),
+  cancellation: z.enum(['period-end', 'request']),
+  metered: z.enum(['exclude', 'last-period']),
+});
+
 export const revenueCommand: CommandModule = {
   register(program, action) {
     program
@@ -132,48 +123,23 @@ export const revenueCommand: CommandModule = {
       .option('--as-of <date>', 'compute as of this instant (caps --to)')
       .addOption(jsonOption())
       .action(
-        action(
-          async (
-            ctx,
-            flags: {
-              from: string;
-              to: string;
-              currency?: string;
-              asOf?: string;
-              currencies: CurrencyMode;
-              cancellation: 'period-end' | 'request';
-              metered: 'exclude' | 'last-period';
-            },
-          ) => {
-            const from = parseInstant(flags.from, '--from');
-            const to = parseInstant(flags.to, '--to');
-            if (to <= from) throw new CliError('--to must be after --from', ExitCode.usage);
-            const currency = (flags.currency ?? ctx.env.REPORTING_CURRENCY).toLowerCase();
-            if (!/^[a-z]{3}$/.test(currency))
-              throw new CliError(
-                `--currency must be a 3-letter ISO code, not "${flags.currency}"`,
-                ExitCode.usage,
-              );
-            const asOf = flags.asOf ? parseInstant(flags.asOf, '--as-of') : undefined;
-            const db = await ctx.database();
-            const summary = await revenueSummary(db.pool, {
-              from,
-              to,
-              currency,
-              ...(asOf ? { asOf } : {}),
-              currencies: flags.currencies,
-              cancellation: (flags.cancellation === 'request'
-                ? 'request'
-                : 'period_end') as CancellationRecognition,
-              meteredUsage: (flags.metered === 'last-period' ? 'last_period' : 'exclude') as MeteredUsage,
-            }).catch((error: unknown) => {
-              if (isLedgerError(error) && error.code === 'missing_fx_rate')
-                throw new CliError(error.message, ExitCode.dataError);
-              throw error;
-            });
-            ctx.out.result(summary, () => formatRevenue(summary));
-          },
-        ),
+        action(async (ctx, raw: Record<string, unknown>) => {
+          const flags = parseFlags(revenueFlags, raw);
+          if (flags.to <= flags.from) throw new CliError('--to must be after --from', ExitCode.usage);
+          const db = await ctx.database();
+          const r = await tryRevenueSummary(db.pool, {
+            from: flags.from,
+            to: flags.to,
+            currency: flags.currency ?? ctx.env.REPORTING_CURRENCY.toLowerCase(),
+            ...(flags.asOf ? { asOf: flags.asOf } : {}),
+            currencies: flags.currencies,
+            cancellation: flags.cancellation === 'request' ? 'request' : 'period_end',
+            meteredUsage: flags.metered === 'last-period' ? 'last_period' : 'exclude',
+          });
+          if (!r.ok) throw r.error;
+          const summary = r.value;
+          ctx.out.result(summary, () => formatRevenue(summary));
+        }),
       );
   },
 };

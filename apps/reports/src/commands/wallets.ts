@@ -1,7 +1,46 @@
-import { checkWalletIntegrity, findWallet } from '@org/billing-ledger';
+import {
+  checkWalletIntegrity,
+  findWallet,
+  latestWalletTransactions,
+  listWallets,
+  type WalletOverview,
+} from '@org/billing-ledger';
+import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { currencyFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
+
+export interface WalletCheck {
+  walletId: string;
+  ownerId: string;
+  currency: string;
+  /** null: consistent; 'mismatch': balance or journal disagree; 'error': the check itself failed. */
+  problem: null | 'mismatch' | 'error';
+  balance: number | null;
+  journalBalance: number | null;
+  unbalancedTransactions: number | null;
+  error: string | null;
+}
+
+/** One wallet's verdict: a check that errored counts as a problem, never as a pass. */
+export function checkWallet(
+  w: Pick<WalletOverview, 'id' | 'ownerId' | 'currency'>,
+  r: Awaited<ReturnType<typeof checkWalletIntegrity>>,
+): WalletCheck {
+  const base = { walletId: w.id, ownerId: w.ownerId, currency: w.currency };
+  if (!r.ok)
+    return {
+      ...base,
+      problem: 'error',
+      balance: null,
+      journalBalance: null,
+      unbalancedTransactions: null,
+      error: r.error.message,
+    };
+  const consistent = r.value.balance === r.value.journalBalance && r.value.unbalancedTransactions === 0;
+  return { ...base, problem: consistent ? null : 'mismatch', ...r.value, error: null };
+}
 
 export const walletsCommand: CommandModule = {
   register(program, action) {
@@ -13,28 +52,18 @@ export const walletsCommand: CommandModule = {
       .option('--currency <code>', 'wallet currency', 'usd')
       .addOption(jsonOption())
       .action(
-        action(async (ctx, owner: string, flags: { currency: string }) => {
+        action(async (ctx, owner: string, raw: { currency: string }) => {
+          const { currency } = parseFlags(z.object({ currency: currencyFlag }), raw);
           const db = await ctx.database();
-          const wallet = await findWallet(db.pool, owner, flags.currency);
-          if (!wallet) throw new CliError(`No ${flags.currency} wallet for ${owner}.`, ExitCode.dataError);
-          const { rows } = await db.pool.query<{
-            id: string;
-            kind: string;
-            amount: string;
-            balance_after: string;
-            reason: string | null;
-            created_at: Date;
-          }>(
-            'select id, kind, amount, balance_after, reason, created_at from public.wallet_transactions where wallet_id = $1 order by id desc limit 10',
-            [wallet.id],
-          );
-          const recent = rows.map((r) => ({
-            id: Number(r.id),
-            kind: r.kind,
-            amount: Number(r.amount),
-            balanceAfter: Number(r.balance_after),
-            reason: r.reason,
-            at: r.created_at.toISOString(),
+          const wallet = await findWallet(db.pool, owner, currency);
+          if (!wallet) throw new CliError(`No ${currency} wallet for ${owner}.`, ExitCode.dataError);
+          const recent = (await latestWalletTransactions(db.pool, wallet.id, { limit: 10 })).map((t) => ({
+            id: t.id,
+            kind: t.kind,
+            amount: t.amount,
+            balanceAfter: t.balanceAfter,
+            reason: t.reason,
+            at: t.createdAt.toISOString(),
           }));
           ctx.out.result({ ...wallet, debtCapacity: wallet.balance + wallet.debtLimit, recent }, () =>
             [
@@ -60,35 +89,24 @@ export const walletsCommand: CommandModule = {
       .action(
         action(async (ctx) => {
           const db = await ctx.database();
-          const { rows } = await db.pool.query<{ id: string; owner_id: string; currency: string }>(
-            'select id, owner_id, currency from public.wallets order by owner_id, currency',
-          );
-          const problems: {
-            walletId: string;
-            ownerId: string;
-            currency: string;
-            balance: number;
-            journalBalance: number;
-            unbalancedTransactions: number;
-          }[] = [];
-          for (const w of rows) {
-            const r = await checkWalletIntegrity(db.pool, w.id);
-            if (r.ok && (r.value.balance !== r.value.journalBalance || r.value.unbalancedTransactions > 0)) {
-              problems.push({ walletId: w.id, ownerId: w.owner_id, currency: w.currency, ...r.value });
-            }
-          }
-          ctx.out.result({ wallets: rows.length, problems }, () =>
+          const wallets = await listWallets(db.pool, { limit: Number.MAX_SAFE_INTEGER });
+          const results = [];
+          for (const w of wallets) results.push(checkWallet(w, await checkWalletIntegrity(db.pool, w.id)));
+          const problems = results.filter((r) => r.problem !== null);
+          const errors = problems.filter((r) => r.problem === 'error').length;
+          ctx.out.result({ wallets: wallets.length, ok: problems.length === 0, problems }, () =>
             problems.length === 0
-              ? `${colour.green('PASS')} ${rows.length} wallets: balances equal their journals, every transaction nets to zero.`
-              : `${colour.red('FAIL')} ${problems.length} of ${rows.length} wallets disagree with their journal:\n${table(
+              ? `${colour.green('PASS')} ${wallets.length} wallets: balances equal their journals, every transaction nets to zero.`
+              : `${colour.red('FAIL')} ${problems.length} of ${wallets.length} wallets ${errors ? `(${errors} could not be checked) ` : ''}disagree with their journal:\n${table(
                   problems.map((p) => [
                     p.ownerId,
                     p.currency,
-                    p.balance,
-                    p.journalBalance,
-                    p.unbalancedTransactions,
+                    p.balance ?? '-',
+                    p.journalBalance ?? '-',
+                    p.unbalancedTransactions ?? '-',
+                    p.error ?? '',
                   ]),
-                  ['owner', 'currency', 'balance', 'journal', 'unbalanced'],
+                  ['owner', 'currency', 'balance', 'journal', 'unbalanced', 'error'],
                 )}`,
           );
           return problems.length === 0 ? ExitCode.ok : ExitCode.fail;

@@ -9,7 +9,9 @@ import {
   startQueue,
 } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
+import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { intFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
@@ -26,6 +28,17 @@ async function withQueue<T>(pool: Pool, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const listFlags = z.object({
+  status: z
+    .string()
+    .refine((s): s is InboxStatus => inboxStatuses.includes(s as InboxStatus), {
+      error: `must be one of ${inboxStatuses.join(', ')}`,
+    })
+    .optional(),
+  type: z.string().optional(),
+  limit: intFlag(1, 10_000),
+});
+
 export const webhooksCommand: CommandModule = {
   register(program, action) {
     const webhooks = program
@@ -39,18 +52,14 @@ export const webhooksCommand: CommandModule = {
       .option('--limit <n>', 'how many', '50')
       .addOption(jsonOption())
       .action(
-        action(async (ctx, flags: { status?: string; type?: string; limit: string }) => {
-          if (flags.status && !inboxStatuses.includes(flags.status as InboxStatus)) {
-            throw new CliError(`--status must be one of ${inboxStatuses.join(', ')}`, ExitCode.usage);
-          }
-          const limit = Number(flags.limit);
-          if (!Number.isInteger(limit) || limit < 1)
-            throw new CliError('--limit must be a positive integer', ExitCode.usage);
+        action(async (ctx, raw: Record<string, unknown>) => {
+          const flags = parseFlags(listFlags, raw);
+          const { limit } = flags;
           const db = await ctx.database();
           const [events, stats] = await Promise.all([
             listEvents(db.pool, {
               limit,
-              ...(flags.status ? { status: flags.status as InboxStatus } : {}),
+              ...(flags.status ? { status: flags.status } : {}),
               ...(flags.type ? { type: flags.type } : {}),
             }),
             inboxStats(db.pool),

@@ -18,6 +18,8 @@ export interface WorldOptions {
   months?: number;
   /** First day of the world (UTC). Default 2025-11-01, so 12 months end on 2026-11-01. */
   start?: Date;
+  /** Exclusive end of the world (UTC): when given, the world starts `months` months before it. */
+  end?: Date;
 }
 
 export interface PlanChange {
@@ -232,9 +234,11 @@ export function buildWorld(options: WorldOptions = {}): World {
   const seed = options.seed ?? 42;
   const total = options.customers ?? 2000;
   const months = options.months ?? 12;
-  const start = options.start ?? new Date('2025-11-01T00:00:00Z');
+  const start = options.end
+    ? new Date(addMonths(Math.floor(options.end.getTime() / 1000), -months) * 1000)
+    : (options.start ?? new Date('2025-11-01T00:00:00Z'));
   const startS = Math.floor(start.getTime() / 1000);
-  const endS = addMonths(startS, months);
+  const endS = options.end ? Math.floor(options.end.getTime() / 1000) : addMonths(startS, months);
   const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const price = (id: string) => demoCatalog.prices.find((p) => p.id === id)!;

@@ -135,7 +135,7 @@ export function resolveRates(
 
 /** The clear message of a missing rate. */
 export function missingFxRateMessage(m: MissingFxRate): string {
-  return `No exchange rate ${m.base.toUpperCase()}->${m.quote.toUpperCase()} on or before ${m.date} (nor ${m.quote.toUpperCase()}->${m.base.toUpperCase()}): load one into fx_rates (upsertFxRates, or org-reports fx set ${m.base} ${m.quote} ${m.date} <rate>)`;
+  return `No exchange rate ${m.base.toUpperCase()}->${m.quote.toUpperCase()} on or before ${m.date} (nor ${m.quote.toUpperCase()}->${m.base.toUpperCase()}): load one, e.g. org-reports fx set ${m.base} ${m.quote} ${m.date} <rate>`;
 }
 
 /** A rate to store: 1 `base` = `rate` `quote` on `date`. */
