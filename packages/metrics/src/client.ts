@@ -20,6 +20,7 @@ export {
   type WireEvent,
   wireEvent,
 } from './event.ts';
+export type { RejectedEvent, RejectionCode } from './ingest/screen.ts';
 export {
   createTracker,
   type TrackContext,
@@ -27,6 +28,6 @@ export {
   type TrackerOptions,
   type TrackerStats,
 } from './tracker/tracker.ts';
-export type { Transport } from './tracker/transport.ts';
+export type { SendResult, Transport } from './tracker/transport.ts';
 export { httpTransport, splitForIngest } from './transports/http.ts';
 export { type SupabaseRpcClient, supabaseTransport } from './transports/supabase.ts';

@@ -13,7 +13,13 @@ export class MetricsError extends Error {
   constructor(
     readonly code: MetricsErrorCode,
     message: string,
-    readonly options: { retryable?: boolean; cause?: unknown; details?: unknown } = {},
+    readonly options: {
+      retryable?: boolean;
+      cause?: unknown;
+      details?: unknown;
+      /** The server's `retry-after`: wait at least this long before resending. */
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MetricsError';

@@ -20,7 +20,23 @@ export {
   type WireEvent,
   wireEvent,
 } from './event.ts';
-export { createIngestHandler, type IngestHandler, type IngestHandlerOptions } from './ingest/handler.ts';
+export {
+  createIngestHandler,
+  type IngestHandler,
+  type IngestHandlerOptions,
+  type IngestResponse,
+} from './ingest/handler.ts';
+export {
+  DEFAULT_INGEST_WINDOW,
+  type IngestWindow,
+  MAX_PROPERTIES_DEPTH,
+  type RejectedEvent,
+  type RejectionCode,
+  type ScreenOptions,
+  screenEvent,
+  screenEvents,
+} from './ingest/screen.ts';
+export { type StoreBatchOptions, type StoreOutcome, storeBatch } from './ingest/store-batch.ts';
 export {
   type ActivationOptions,
   type ActivationRate,
@@ -45,14 +61,15 @@ export {
   userCounts,
 } from './kpis/queries.ts';
 export { anonymizeIp, type RequestMetadataOptions, requestMetadata } from './request-meta.ts';
-export { type ApiKeyInfo, listApiKeys } from './store/api-key-list.ts';
-export { createApiKey, findApiKeyApp, hashApiKey, revokeApiKey } from './store/api-keys.ts';
 export {
-  createPartitionKeeper,
-  enqueueEvents,
-  type InsertEventsResult,
-  insertEvents,
-} from './store/events.ts';
+  createApiKey,
+  DEFAULT_KEY_CACHE_MS,
+  findApiKeyApp,
+  forgetApiKey,
+  hashApiKey,
+  revokeApiKey,
+} from './store/api-keys.ts';
+export { enqueueEvents, type InsertEventsResult, insertEvents } from './store/events.ts';
 export {
   createEventInboxDrainer,
   DRAIN_MAX_ROWS,
@@ -61,6 +78,15 @@ export {
   type EventInboxHealth,
   eventInboxHealth,
 } from './store/inbox.ts';
+export {
+  createPartitionKeeper,
+  type MaintainPartitionsOptions,
+  type MaintainPartitionsResult,
+  maintainEventPartitions,
+  type PartitionKeeperOptions,
+} from './store/partitions.ts';
+export { classifyDbError, type DbFailure } from './store/pg-errors.ts';
+export type { Queryable, WriteLimits } from './store/tx.ts';
 export { incrementUsage, type UsageIncrement, usageTotals } from './store/usage.ts';
 export {
   createTracker,
@@ -69,7 +95,7 @@ export {
   type TrackerOptions,
   type TrackerStats,
 } from './tracker/tracker.ts';
-export type { Transport } from './tracker/transport.ts';
+export type { SendResult, Transport } from './tracker/transport.ts';
 export { httpTransport, splitForIngest } from './transports/http.ts';
 export { type PostgresTransportOptions, postgresTransport } from './transports/postgres.ts';
 export { type SupabaseRpcClient, supabaseTransport } from './transports/supabase.ts';

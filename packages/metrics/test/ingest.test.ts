@@ -82,11 +82,21 @@ describe('HTTP ingest handler', () => {
     const batch = { events: [event(), event({ userId: null, anonymousId: 'v1' })] };
     const first = await post(batch, { 'user-agent': 'probe/1.0', referer: 'https://example.com/pricing' });
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ received: 2, inserted: 2 });
-    expect(await (await post(batch)).json()).toEqual({ received: 2, inserted: 0 });
+    expect(await first.json()).toEqual({ received: 2, inserted: 2, duplicates: 0, rejected: [] });
+    expect(await (await post(batch)).json()).toEqual({
+      received: 2,
+      inserted: 0,
+      duplicates: 2,
+      rejected: [],
+    });
     await handler.drainer.drain();
     // Once drained, a resend is recognised against the stored events as well.
-    expect(await (await post(batch)).json()).toEqual({ received: 2, inserted: 0 });
+    expect(await (await post(batch)).json()).toEqual({
+      received: 2,
+      inserted: 0,
+      duplicates: 2,
+      rejected: [],
+    });
     await handler.drainer.drain();
     const { rows } = await db.pool.query(
       `select app, host(ip) as ip, user_agent, referrer from events where id = $1`,

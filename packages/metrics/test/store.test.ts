@@ -19,8 +19,8 @@ describe('event store', () => {
       }),
       ev('s1', 'heartbeat', '2026-04-02T11:00:00Z', 'system'),
     ];
-    expect(await insertEvents(db.pool, 'store', batch)).toEqual({ received: 3, inserted: 3 });
-    expect(await insertEvents(db.pool, 'store', batch)).toEqual({ received: 3, inserted: 0 });
+    expect(await insertEvents(db.pool, 'store', batch)).toEqual({ received: 3, inserted: 3, duplicates: 0 });
+    expect(await insertEvents(db.pool, 'store', batch)).toEqual({ received: 3, inserted: 0, duplicates: 3 });
     const daily = await db.pool.query(
       `select to_char(day, 'YYYY-MM-DD') as day, events from metrics_user_activity_daily where app = 'store' order by day`,
     );

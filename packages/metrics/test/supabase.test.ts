@@ -73,7 +73,7 @@ describe('Supabase transport and the track_events RPC', () => {
     expect(tracker.stats()).toMatchObject({ sent: 7, inserted: 7, failed: 0 });
     const { data, error } = await supabase.rpc('track_events', { p_app: 'web', p_events: [event()] });
     expect(error).toBeNull();
-    expect(data).toEqual({ received: 1, inserted: 1 });
+    expect(data).toEqual({ received: 1, inserted: 1, duplicates: 0, rejected: [] });
     expect(await countFor(alice)).toBe(1 + 7 + 1);
   });
 

@@ -1,14 +1,14 @@
-import type { Pool, PoolClient } from 'pg';
 import type { ParsedWireEvent, RequestMetadata } from '../event.ts';
-
-type Queryable = Pool | PoolClient;
+import { limitedWrite, type Queryable, type WriteLimits } from './tx.ts';
 
 export interface InsertEventsResult {
+  /** Events in the call. */
   received: number;
+  /** Events new to the store: their (app, id) key was claimed by this call. */
   inserted: number;
+  /** Events whose key was already stored (a resend, or the same id twice in the batch). */
+  duplicates: number;
 }
-
-const monthKey = (iso: string) => iso.slice(0, 7);
 
 const COLUMN_TYPES = [
   'uuid',
@@ -23,10 +23,39 @@ const COLUMN_TYPES = [
   'text',
   'text',
 ];
-const UNNEST = `unnest(${COLUMN_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) as x(id, u, a, ac, c, nm, p, t, ip, ua, rf)`;
+const UNNEST = `unnest(${COLUMN_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(', ')}) as t(id, u, a, ac, c, nm, p, at, ip, ua, rf)`;
 const INSERT_COLUMNS =
   'id, app, user_id, anonymous_id, account_id, category, name, properties, occurred_at, ip, user_agent, referrer';
-const SELECT_VALUES = 'x.id, $1, x.u, x.a, x.ac, x.c, x.nm, x.p::jsonb, x.t, x.ip::inet, x.ua, x.rf';
+const SELECT_VALUES = 'x.id, $1, x.u, x.a, x.ac, x.c, x.nm, x.p::jsonb, x.at, x.ip::inet, x.ua, x.rf';
+
+// The batch's (app, id) keys are claimed in key order in the same statement that stores the
+// events: one lock order for concurrent overlapping batches (no deadlock), and an event is stored
+// only by the statement that claimed its key, so `inserted` is exact even while a drain moves the
+// inbox. The key holds no timestamp: the same id resent with another occurred_at is a duplicate.
+const KEYED = `with x as (select * from ${UNNEST}),
+  claimed as (
+    insert into public.metrics_event_ids (app, id)
+    select $1, x.id from x order by x.id
+    on conflict do nothing
+    returning id
+  )`;
+const INSERT_DIRECT = `${KEYED}
+  insert into public.events (${INSERT_COLUMNS})
+  select ${SELECT_VALUES} from x join claimed k on k.id = x.id
+  on conflict do nothing`;
+const INSERT_INBOX = `${KEYED}
+  insert into public.metrics_event_inbox (${INSERT_COLUMNS})
+  select ${SELECT_VALUES} from x join claimed k on k.id = x.id`;
+
+/** The first event of each id (ids compared as UUIDs), in id order. */
+function uniqueById(events: readonly ParsedWireEvent[]): ParsedWireEvent[] {
+  const seen = new Map<string, ParsedWireEvent>();
+  for (const e of events) {
+    const key = e.id.toLowerCase();
+    if (!seen.has(key)) seen.set(key, e);
+  }
+  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, e]) => e);
+}
 
 /** The batch as one array per column (one statement over unnest(), whatever the batch size). */
 function eventColumns(app: string, events: readonly ParsedWireEvent[], fallback: RequestMetadata): unknown[] {
@@ -49,67 +78,45 @@ function eventColumns(app: string, events: readonly ParsedWireEvent[], fallback:
   return [app, ...cols];
 }
 
-const INSERT_DIRECT = `insert into public.events (${INSERT_COLUMNS})
-  select ${SELECT_VALUES} from ${UNNEST}
-  on conflict do nothing`;
-const INSERT_INBOX = `insert into public.metrics_event_inbox (${INSERT_COLUMNS})
-  select ${SELECT_VALUES} from ${UNNEST}
-  where not exists (select 1 from public.events e where e.id = x.id and e.occurred_at = x.t)
-  on conflict do nothing`;
-
 async function writeBatch(
   sql: string,
   db: Queryable,
   app: string,
   events: readonly ParsedWireEvent[],
   fallback: RequestMetadata,
+  limits: WriteLimits,
 ): Promise<InsertEventsResult> {
-  if (events.length === 0) return { received: 0, inserted: 0 };
-  const { rowCount } = await db.query(sql, eventColumns(app, events, fallback));
-  return { received: events.length, inserted: rowCount ?? 0 };
+  if (events.length === 0) return { received: 0, inserted: 0, duplicates: 0 };
+  const params = eventColumns(app, uniqueById(events), fallback);
+  const { rowCount } = await limitedWrite(db, limits, (client) => client.query(sql, params));
+  const inserted = rowCount ?? 0;
+  return { received: events.length, inserted, duplicates: events.length - inserted };
 }
 
 /**
  * Multi-row insert of a batch straight into `events` (the rollup triggers run once for the batch,
- * inside this statement). Duplicates by (id, occurred_at) are absorbed. `fallback` metadata fills
- * events that carry none (e.g. the HTTP request's IP and user agent).
+ * inside this statement). An event whose (app, id) is already stored is a duplicate and skipped.
+ * `fallback` metadata fills events that carry none (e.g. the HTTP request's IP and user agent).
+ * With a pool, one durable transaction (`synchronous_commit = on`) bounded by `limits`.
  */
 export const insertEvents = (
   db: Queryable,
   app: string,
   events: readonly ParsedWireEvent[],
   fallback: RequestMetadata = {},
-): Promise<InsertEventsResult> => writeBatch(INSERT_DIRECT, db, app, events, fallback);
+  limits: WriteLimits = {},
+): Promise<InsertEventsResult> => writeBatch(INSERT_DIRECT, db, app, events, fallback, limits);
 
 /**
  * Stores a batch in the event inbox, from which `drainEventInbox` moves it into `events` and the
  * rollups. The same checks as `events` apply here, so a stored batch always drains. `inserted`
- * counts the events new to the store (neither in the inbox nor already in `events`).
+ * counts the events new to the store (by (app, id), whether still in the inbox or drained).
+ * With a pool, one durable transaction bounded by `limits`.
  */
 export const enqueueEvents = (
   db: Queryable,
   app: string,
   events: readonly ParsedWireEvent[],
   fallback: RequestMetadata = {},
-): Promise<InsertEventsResult> => writeBatch(INSERT_INBOX, db, app, events, fallback);
-
-/**
- * Makes sure the monthly partitions for the batch's months exist (events of other months would
- * land in the default partition). Remembers what it ensured, so it queries once per month.
- */
-export function createPartitionKeeper() {
-  const ensured = new Set<string>();
-  return async (db: Queryable, events: readonly { occurredAt: string }[]): Promise<void> => {
-    const missing = new Set<string>();
-    for (const e of events) {
-      const m = monthKey(new Date(e.occurredAt).toISOString());
-      if (!ensured.has(m)) missing.add(m);
-    }
-    for (const m of missing) {
-      const from = new Date(`${m}-01T00:00:00Z`);
-      const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
-      await db.query('select public.metrics_ensure_event_partitions($1, $2)', [from, to]);
-      ensured.add(m);
-    }
-  };
-}
+  limits: WriteLimits = {},
+): Promise<InsertEventsResult> => writeBatch(INSERT_INBOX, db, app, events, fallback, limits);

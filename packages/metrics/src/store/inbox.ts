@@ -1,3 +1,4 @@
+import { withTransaction } from '@org/db';
 import type { Pool, PoolClient } from 'pg';
 
 /** Rows one drain statement moves at most (one transaction, one run of the rollup triggers). */
@@ -15,9 +16,15 @@ export async function drainEventInbox(
   const maxRows = options.maxRows ?? DRAIN_MAX_ROWS;
   let total = 0;
   for (;;) {
-    const { rows } = await pool.query<{ moved: number }>(
-      'select public.metrics_drain_event_inbox($1, true) as moved',
-      [maxRows],
+    // Derived work, redone from the inbox if lost: a crash before the commit is flushed leaves the
+    // rows in the inbox (delete and insert are one transaction), so it may commit asynchronously.
+    const { rows } = await withTransaction(
+      pool,
+      (client) =>
+        client.query<{ moved: number }>('select public.metrics_drain_event_inbox($1, true) as moved', [
+          maxRows,
+        ]),
+      { commit: 'async' },
     );
     const moved = rows[0]?.moved ?? 0;
     total += moved;

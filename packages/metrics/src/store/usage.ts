@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { limitedWrite, type Queryable, type WriteLimits } from './tx.ts';
 
 export interface UsageIncrement {
   app: string;
@@ -11,18 +12,29 @@ export interface UsageIncrement {
   idempotencyKey?: string;
 }
 
-/** Atomically adds to a usage counter (one SQL function call); returns the counter's new value. */
-export async function incrementUsage(db: Pool | PoolClient, input: UsageIncrement): Promise<number> {
-  const { rows } = await db.query<{ value: string }>(
-    'select public.increment_usage_counter($1, $2, $3::date, $4, $5, $6) as value',
-    [
-      input.app,
-      input.userId,
-      input.day,
-      input.counter ?? 'requests',
-      input.amount ?? 1,
-      input.idempotencyKey ?? null,
-    ],
+/**
+ * Atomically adds to a usage counter (one SQL function call); returns the counter's new value.
+ * The increment commits durably (`synchronous_commit = on`) whatever the server default: with a
+ * pool in its own transaction bounded by `limits`; with a client, in the caller's transaction
+ * (the counter tables' trigger makes it durable).
+ */
+export async function incrementUsage(
+  db: Queryable,
+  input: UsageIncrement,
+  limits: WriteLimits = {},
+): Promise<number> {
+  const { rows } = await limitedWrite(db, limits, (client) =>
+    client.query<{ value: string }>(
+      'select public.increment_usage_counter($1, $2, $3::date, $4, $5, $6) as value',
+      [
+        input.app,
+        input.userId,
+        input.day,
+        input.counter ?? 'requests',
+        input.amount ?? 1,
+        input.idempotencyKey ?? null,
+      ],
+    ),
   );
   return Number(rows[0]!.value);
 }

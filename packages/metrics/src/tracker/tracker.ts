@@ -24,7 +24,11 @@ export interface TrackerOptions<C extends Catalog> {
   /** Stamps events tracked without `occurredAt` (default: the wall clock). */
   now?: () => Date;
   newId?: () => string;
-  /** Called for a batch given up (non-retryable error or retries exhausted). */
+  /**
+   * Called for events given up: a batch after a non-retryable error or its last retry, and the
+   * events the store refused one by one (code `invalid_event`, `details` = the refusals with
+   * their reasons) while it stored the rest of their batch.
+   */
   onError?: (error: MetricsError, batch: readonly ParsedWireEvent[]) => void;
 }
 
@@ -43,9 +47,12 @@ export interface TrackerStats {
   queued: number;
   inFlight: number;
   tracked: number;
+  /** Events the store accepted (stored, or already stored). */
   sent: number;
   /** Rows the store really inserted (sent minus duplicates absorbed). */
   inserted: number;
+  /** Events the store refused one by one (out of its time window, unstorable content): never resent. */
+  rejected: number;
   dropped: number;
   invalid: number;
   failed: number;
@@ -86,7 +93,17 @@ export function createTracker<C extends Catalog>(options: TrackerOptions<C>): Tr
   let flushing = false;
   let closed = false;
   let waiters: (() => void)[] = [];
-  const s = { tracked: 0, sent: 0, inserted: 0, dropped: 0, invalid: 0, failed: 0, retries: 0, batches: 0 };
+  const s = {
+    tracked: 0,
+    sent: 0,
+    inserted: 0,
+    rejected: 0,
+    dropped: 0,
+    invalid: 0,
+    failed: 0,
+    retries: 0,
+    batches: 0,
+  };
 
   const queued = () => queue.length - head;
   const timer = setInterval(() => {
@@ -146,9 +163,23 @@ export function createTracker<C extends Catalog>(options: TrackerOptions<C>): Tr
         };
       }
       if (result.ok) {
+        const rejected = result.value.rejected ?? [];
         s.batches++;
-        s.sent += batch.length;
+        s.sent += batch.length - rejected.length;
         s.inserted += result.value.inserted;
+        if (rejected.length > 0) {
+          // Refused for good; the rest of the batch is stored, so nothing is resent.
+          s.rejected += rejected.length;
+          const first = rejected[0]!;
+          options.onError?.(
+            new MetricsError(
+              'invalid_event',
+              `${rejected.length} of ${batch.length} events refused by the store (first: ${first.code}: ${first.message})`,
+              { details: rejected },
+            ),
+            rejected.flatMap((r) => (batch[r.index] ? [batch[r.index]!] : [])),
+          );
+        }
         return;
       }
       if (!result.error.retryable || attempt >= maxRetries) {
@@ -158,7 +189,8 @@ export function createTracker<C extends Catalog>(options: TrackerOptions<C>): Tr
       }
       s.retries++;
       const backoff = Math.min(retryMax, retryBase * 2 ** attempt);
-      await sleep(backoff / 2 + Math.random() * (backoff / 2));
+      const jittered = backoff / 2 + Math.random() * (backoff / 2);
+      await sleep(Math.min(retryMax, Math.max(jittered, result.error.options.retryAfterMs ?? 0)));
     }
   }
 

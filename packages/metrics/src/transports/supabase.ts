@@ -1,4 +1,5 @@
 import { MetricsError } from '../errors.ts';
+import type { RejectedEvent } from '../ingest/screen.ts';
 import type { Transport } from '../tracker/transport.ts';
 
 /** The part of a `@supabase/supabase-js` client this transport uses. */
@@ -15,7 +16,8 @@ export interface SupabaseRpcClient {
 
 /**
  * Sends batches through the `track_events` RPC with the caller's Supabase client (anon or user
- * session). The database validates the batch and pins user_id to auth.uid() for signed-in users.
+ * session). The database validates the batch and pins user_id to auth.uid() for signed-in users;
+ * events it refuses one by one (out of its time window, nested too deep) come back as `rejected`.
  */
 export function supabaseTransport(options: { client: SupabaseRpcClient; fn?: string }): Transport {
   const fn = options.fn ?? 'track_events';
@@ -62,8 +64,19 @@ export function supabaseTransport(options: { client: SupabaseRpcClient; fn?: str
           ),
         };
       }
-      const data = response.data as { inserted?: number } | null;
-      return { ok: true, value: { inserted: Number(data?.inserted ?? 0) } };
+      const data = response.data as {
+        inserted?: number;
+        duplicates?: number;
+        rejected?: RejectedEvent[];
+      } | null;
+      return {
+        ok: true,
+        value: {
+          inserted: Number(data?.inserted ?? 0),
+          duplicates: Number(data?.duplicates ?? 0),
+          rejected: Array.isArray(data?.rejected) ? data.rejected : [],
+        },
+      };
     },
   };
 }
