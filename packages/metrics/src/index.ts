@@ -61,6 +61,7 @@ export {
   userCounts,
 } from './kpis/queries.ts';
 export { anonymizeIp, type RequestMetadataOptions, requestMetadata } from './request-meta.ts';
+export { type ApiKeyInfo, listApiKeys } from './store/api-key-list.ts';
 export {
   createApiKey,
   DEFAULT_KEY_CACHE_MS,
