@@ -27,7 +27,7 @@ import {
   topCustomers,
 } from '@org/billing-ledger';
 import { revenueRetention, userRetention } from '@org/cohorts';
-import { ensureAdminCredentials } from '@org/db';
+import { createAdminSession, ensureAdminCredentials } from '@org/db';
 import {
   collectSnapshot,
   defaultFunnel,
@@ -106,8 +106,15 @@ async function main() {
     app = running;
     const credentials = ensureAdminCredentials(dataDir);
     const now = Math.floor(Date.now() / 1000);
+    // A session as a sign-in records it (the dashboard checks its server-side record).
+    const session = await createAdminSession(dataset.pool, {
+      account: 'admin',
+      now: new Date(now * 1000),
+      ttlSeconds: 3600,
+    });
     const cookie = `${SESSION_COOKIE}=${signSession(credentials.sessionSecret, {
       sub: 'admin',
+      sid: session.id,
       iat: now,
       exp: now + 3600,
       pv: passwordFingerprint(credentials.sessionSecret, PASSWORD),

@@ -19,7 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCount, formatMoney, formatPercent, formatRatio } from '../src/lib/format.ts';
 import { cliJson } from './cli.ts';
 import { startFakeSupabase } from './fake-supabase.ts';
-import { appDir, buildApp, chromiumArgs, clientFiles, type RunningApp, startApp } from './harness.ts';
+import {
+  appDir,
+  buildApp,
+  chromiumArgs,
+  clientFiles,
+  type RunningApp,
+  requestFrom,
+  startApp,
+} from './harness.ts';
 import { SEED_END, seedLifecycle, seedProductEvents, seedStripeEvents } from './seed.ts';
 
 const PASSWORD = 'e2e-admin-password-1234';
@@ -40,6 +48,8 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 let dead: string[] = [];
+// Console messages of the pages about a content security policy violation (none expected).
+const cspViolations: string[] = [];
 const END = SEED_END.toISOString().slice(0, 10); // 2026-05-01
 const at = (days: number) => ({ from: new Date(SEED_END.getTime() - days * 86_400_000), to: SEED_END });
 
@@ -62,6 +72,9 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on('console', (m) => {
+    if (/content security policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -126,12 +139,57 @@ describe('admin dashboard in Chromium', () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.screenshot({ path: path.join(shots, 'login-overview.png') });
 
+    const copy = `org_admin_session=${session!.value}`;
+    expect(
+      (await fetch(`${app.url}/revenue`, { redirect: 'manual', headers: { cookie: copy } })).status,
+    ).toBe(200);
     await page.click('text=Sign out');
     await page.waitForURL(`${app.url}/login`);
     await page.goto(`${app.url}/revenue`);
     expect(new URL(page.url()).pathname).toBe('/login');
+    // Signing out ended the session on the server: a copy of its cookie no longer gets in.
+    const replayed = await fetch(`${app.url}/revenue`, { redirect: 'manual', headers: { cookie: copy } });
+    expect(replayed.status).toBe(307);
+    expect(new URL(replayed.headers.get('location') ?? '', app.url).pathname).toBe('/login');
     await signIn();
     await page.waitForURL(`${app.url}/`);
+  });
+
+  it('sends security headers on every response: pages, redirects, route handlers, errors, static files', async () => {
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const script = (await page.locator('script[src^="/_next/static/"]').first().getAttribute('src'))!;
+    const responses = {
+      page: await fetch(`${app.url}/revenue?days=30&to=${END}`, { headers: { cookie } }),
+      login: await fetch(`${app.url}/login`),
+      redirect: await fetch(`${app.url}/ledger`, { redirect: 'manual' }),
+      route: await fetch(`${app.url}/cohorts/export?kind=users`),
+      signIn: await fetch(`${app.url}/login/session`, {
+        method: 'POST',
+        headers: { origin: 'http://evil.example' },
+      }),
+      missing: await fetch(`${app.url}/no-such-page`, { headers: { cookie } }),
+      static: await fetch(`${app.url}${script}`),
+    };
+    for (const [name, res] of Object.entries(responses)) {
+      expect(res.headers.get('x-content-type-options'), name).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), name).toBe('same-origin');
+      expect(res.headers.get('x-frame-options'), name).toBe('DENY');
+      // Plain http, and the client's own X-Forwarded-Proto is not believed: no HSTS.
+      expect(res.headers.get('strict-transport-security'), name).toBeNull();
+      if (name === 'static') continue;
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, name).toContain("frame-ancestors 'none'");
+      expect(csp, name).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{16,}' 'strict-dynamic'/);
+      expect(/script-src [^;]*/.exec(csp)?.[0], name).not.toContain('unsafe-inline');
+    }
+    expect(responses.page.status).toBe(200);
+    expect(responses.static.status).toBe(200);
+    // The page's scripts carry the response's nonce (so Chromium runs them: see the last test).
+    const html = await responses.page.text();
+    const nonce = /'nonce-([^']+)'/.exec(responses.page.headers.get('content-security-policy')!)![1]!;
+    expect(html).toContain(`nonce="${nonce}"`);
+    const spoofed = await fetch(`${app.url}/login`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(spoofed.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('overview: KPI cards equal `org-reports growth --format json` for 7/30/90 days', async () => {
@@ -496,69 +554,108 @@ describe('admin dashboard in Chromium', () => {
     }
   });
 
-  it('limits failed sign-ins per address and per account: 429 with a clear message, shown by the form', async () => {
-    // Its own database and low limits, so the lockouts here touch no other test.
+  it('sign-in throttle: forwarded addresses only from trusted proxies, delays instead of lockouts, known browsers exempt', async () => {
+    // Its own database and low limits, so the delays here touch no other test. Every loopback
+    // address reaches the app: 127.0.0.1 plays a trusted reverse proxy (and the browser behind it),
+    // 127.0.0.2-4 are clients reaching the app directly.
     const lockDb = await createTestDatabase();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'org-admin-e2e-throttle-'));
     const fourth = await startApp({
       DATABASE_URL: lockDb.url,
       ORG_DATA_DIR: dir,
       ADMIN_PASSWORD: PASSWORD,
+      ADMIN_TRUSTED_PROXIES: '127.0.0.1',
       ADMIN_LOGIN_MAX_FAILURES_PER_IP: '3',
       ADMIN_LOGIN_MAX_FAILURES_PER_ACCOUNT: '6',
-      ADMIN_LOGIN_LOCKOUT_MINUTES: '10',
+      ADMIN_LOGIN_BASE_DELAY_SECONDS: '300',
+      ADMIN_LOGIN_MAX_DELAY_SECONDS: '600',
     });
-    const ctx = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.9' } });
-    const post = (password: string, ip: string, origin = fourth.url) =>
-      fetch(`${fourth.url}/login/session`, {
+    const post = (from: string, password: string, headers: Record<string, string> = {}) =>
+      requestFrom(from, `${fourth.url}/login/session`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': ip },
+        headers: { 'content-type': 'application/json', origin: fourth.url, ...headers },
         body: JSON.stringify({ password }),
       });
+    const error = (r: { body: string }) => (JSON.parse(r.body) as { error: string }).error;
+    const owner = await browser.newContext();
+    const stranger = await browser.newContext();
     try {
-      expect((await post(PASSWORD, '203.0.113.1', 'http://evil.example')).status).toBe(403);
-      // Per address: the third failure within the window locks the address.
-      expect((await post('wrong-password-1', '203.0.113.1')).status).toBe(401);
-      expect((await post('wrong-password-2', '203.0.113.1')).status).toBe(401);
-      const locked = await post('wrong-password-3', '203.0.113.1');
-      expect(locked.status).toBe(429);
-      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(500);
-      expect(((await locked.json()) as { error: string }).error).toBe(
-        'Too many failed sign-ins from this address. Try again in 10 minutes.',
-      );
-      // Locked means refused before the password is checked, even the right one.
-      const refused = await post(PASSWORD, '203.0.113.1');
-      expect(refused.status).toBe(429);
-      expect(refused.headers.get('set-cookie')).toBeNull();
-      // Another address still gets in (the account is at 3 of 6); success clears its counts.
-      const ok = await post(PASSWORD, '203.0.113.2');
-      expect(ok.status).toBe(204);
-      expect(ok.headers.get('set-cookie')).toContain('org_admin_session=');
+      expect((await post('127.0.0.2', PASSWORD, { origin: 'http://evil.example' })).status).toBe(403);
 
-      // The form shows the message (the browser's requests come from 203.0.113.9).
-      const p = await ctx.newPage();
-      for (let i = 0; i < 3; i++) {
+      // A direct client's X-Forwarded-For is not believed: naming the owner's address puts the
+      // failures on the sender's own address, and changing it does not reset the count.
+      const spoofing: number[] = [];
+      for (let i = 0; i < 3; i++)
+        spoofing.push((await post('127.0.0.2', `wrong-${i}`, { 'x-forwarded-for': '127.0.0.3' })).status);
+      const ownerDirect = await post('127.0.0.3', PASSWORD);
+      expect(ownerDirect.status).toBe(204);
+      expect(String(ownerDirect.headers['set-cookie'])).toContain('org_admin_session=');
+      expect(spoofing).toEqual([401, 401, 401]);
+      const delayed = await post('127.0.0.2', 'wrong-3', { 'x-forwarded-for': '198.51.100.77' });
+      expect(delayed.status).toBe(429);
+      expect(Number(delayed.headers['retry-after'])).toBeGreaterThan(200);
+      expect(error(delayed)).toBe('Too many failed sign-ins from this address. Try again in 5 minutes.');
+
+      // The owner's browser signs in once (from behind the proxy) and becomes a known browser.
+      const ownerPage = await owner.newPage();
+      const signInAs = async (p: Page) => {
         await p.goto(`${fourth.url}/login`);
-        await p.fill('input[name=password]', `wrong-in-browser-${i}`);
+        await p.fill('input[name=password]', PASSWORD);
         await p.click('button[type=submit]');
-        await expect(p.locator('p.error').textContent()).resolves.toBe(
-          i < 2 ? 'Wrong password.' : 'Too many failed sign-ins from this address. Try again in 10 minutes.',
-        );
-      }
-      await p.screenshot({ path: path.join(shots, 'login-throttled.png') });
+      };
+      await signInAs(ownerPage);
+      await ownerPage.waitForURL(`${fourth.url}/`);
+      expect((await owner.cookies()).map((c) => c.name).sort()).toEqual([
+        'org_admin_device',
+        'org_admin_session',
+      ]);
+      await ownerPage.click('text=Sign out');
+      await ownerPage.waitForURL(`${fourth.url}/login`);
 
-      // Per account: failures spread over addresses (3 from the browser above, 3 more here) lock the
-      // account for every address.
-      expect((await post('wrong-password-4', '198.51.100.1')).status).toBe(401);
-      expect((await post('wrong-password-5', '198.51.100.2')).status).toBe(401);
-      const accountLocked = await post('wrong-password-6', '198.51.100.3');
-      expect(accountLocked.status).toBe(429);
-      expect(((await accountLocked.json()) as { error: string }).error).toBe(
-        'Too many failed sign-ins for this account. Try again in 10 minutes.',
+      // Through the trusted proxy, the client is the rightmost address the proxy did not add itself
+      // (the entry left of it was written by the client and is ignored).
+      const viaProxy = (client: string, password: string, spoof = '203.0.113.66') =>
+        post('127.0.0.1', password, { 'x-forwarded-for': `${spoof}, ${client}` });
+      for (let i = 0; i < 3; i++)
+        expect((await viaProxy('192.0.2.10', `wrong-p${i}`, `203.0.113.${i}`)).status).toBe(401);
+      expect((await viaProxy('192.0.2.10', PASSWORD)).status).toBe(429);
+      expect((await viaProxy('192.0.2.11', 'wrong-p3')).status).toBe(401);
+      // HSTS when the trusted proxy says the client came over https, not when a direct client does.
+      const hsts = (r: { headers: Record<string, unknown> }) => r.headers['strict-transport-security'];
+      const https = { 'x-forwarded-proto': 'https' };
+      expect(hsts(await requestFrom('127.0.0.1', `${fourth.url}/login`, { headers: https }))).toMatch(
+        /max-age=\d+/,
       );
-      expect((await post(PASSWORD, '192.0.2.200')).status).toBe(429);
+      expect(hsts(await requestFrom('127.0.0.2', `${fourth.url}/login`, { headers: https }))).toBeUndefined();
+
+      // Guessing spread over many addresses delays the account (4 failures so far, 6 allowed)...
+      expect((await viaProxy('192.0.2.20', 'wrong-p4')).status).toBe(401);
+      expect((await viaProxy('192.0.2.21', 'wrong-p5')).status).toBe(401);
+      const accountDelayed = await post('127.0.0.4', PASSWORD);
+      expect(accountDelayed.status).toBe(429);
+      expect(error(accountDelayed)).toBe(
+        'Too many failed sign-ins for this account. Try again in 5 minutes.',
+      );
+      const strangerPage = await stranger.newPage();
+      await signInAs(strangerPage);
+      await expect(strangerPage.locator('p.error').textContent()).resolves.toBe(
+        'Too many failed sign-ins for this account. Try again in 5 minutes.',
+      );
+      await strangerPage.screenshot({ path: path.join(shots, 'login-throttled.png') });
+      // ...but not the owner's known browser, which signs in at once.
+      await signInAs(ownerPage);
+      await ownerPage.waitForURL(`${fourth.url}/`);
+
+      // A delay, not a lockout: once it has passed (moved to now rather than waited for), the
+      // right password gets in from anywhere.
+      const moved = await lockDb.pool.query(
+        `update public.admin_login_throttle set next_attempt_at = now() where key = 'account:admin'`,
+      );
+      expect(moved.rowCount).toBe(1);
+      expect((await post('127.0.0.4', PASSWORD)).status).toBe(204);
     } finally {
-      await ctx.close();
+      await owner.close();
+      await stranger.close();
       await fourth.stop();
       await lockDb.drop();
       rmSync(dir, { recursive: true, force: true });
@@ -589,6 +686,10 @@ describe('admin dashboard in Chromium', () => {
           leaks.push(`${path.relative(appDir, file)}: ${p}`);
     }
     expect(leaks).toEqual([]);
+  });
+
+  it('no page broke its content security policy (Next.js scripts carry the nonce)', () => {
+    expect(cspViolations).toEqual([]);
   });
 
   it('refuses a replay server action without a session', async () => {

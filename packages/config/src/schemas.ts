@@ -188,23 +188,4 @@ export const admin = {
     .describe('Admin password on the embedded default'),
   NEXT_PUBLIC_SUPABASE_URL: z.url().optional().describe('Supabase project URL (enables Supabase Auth)'),
   NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(1).optional().describe('Supabase anon key'),
-  ADMIN_LOGIN_MAX_FAILURES_PER_IP: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(5)
-    .describe('Failed dashboard sign-ins from one address before it is locked out'),
-  ADMIN_LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .describe('Failed dashboard sign-ins for one account (from any address) before it is locked out'),
-  ADMIN_LOGIN_LOCKOUT_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1440)
-    .default(15)
-    .describe('Failure-counting window and lockout length of dashboard sign-ins, in minutes'),
 };

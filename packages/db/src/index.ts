@@ -7,6 +7,13 @@ export {
   verifyAdminPassword,
 } from './admin-credentials.ts';
 export {
+  type AdminSession,
+  adminSessionAccount,
+  createAdminSession,
+  revokeAdminSession,
+  revokeAdminSessions,
+} from './admin-sessions.ts';
+export {
   connectClient,
   createPool,
   type Database,
@@ -27,13 +34,16 @@ export {
 } from './embedded.ts';
 export { DbError, type DbErrorCode, isDbError } from './errors.ts';
 export {
+  beginLoginAttempt,
   clearLoginFailures,
   defaultLoginThrottleLimits,
+  type LoginAttempt,
+  type LoginScope,
   type LoginSubject,
   type LoginThrottleLimits,
-  type LoginThrottleState,
+  loginDelaySeconds,
+  loginThrottleKeys,
   loginThrottleState,
-  recordLoginFailure,
 } from './login-throttle.ts';
 export {
   type AppliedMigration,

@@ -1,30 +1,44 @@
 import type pg from 'pg';
+import { withTransaction } from './connect.ts';
 
 /**
- * Throttling of failed admin sign-ins, shared by every instance of the dashboard through Postgres
- * (`admin_login_failures`, migration 20261122050000). Failures are counted per key in a fixed
- * window; the failure that reaches a key's limit locks it for `lockoutSeconds`. While a key is
- * locked, sign-ins for it are refused before the password is checked. A successful sign-in clears
- * the counts of its address and account.
+ * Throttling of admin sign-ins, shared by every instance of the dashboard through Postgres
+ * (`admin_login_throttle`, migration 20261207400000). It slows guessing down without ever locking
+ * anyone out: each key may fail a few times freely, then every further attempt waits an
+ * exponentially growing delay (base, 2 x base, 4 x base, ... capped at `maxDelaySeconds`). While a
+ * key waits, attempts for it are refused before the password is checked; once the wait is over the
+ * next attempt is checked again, so the right password always gets in after at most the cap.
  *
- * Keys: the client address (`ip`) and the account (`account`: the admin, or the email on Supabase).
- * The per-address limit stops one client guessing; the (higher) per-account limit stops guessing
- * spread over many addresses.
+ * Keys: the client address (`ip`), the account (`account`: `admin`, or the email on Supabase), and
+ * a browser that signed in before (`device`, from a signed cookie the dashboard verifies). An
+ * attempt from a known browser is counted against that browser only, so guessing from elsewhere
+ * (which delays the account) never delays the owner's own browser.
+ *
+ * An attempt is charged as a failure when it starts (one transaction, rows locked), and a success
+ * clears the keys it was charged to: concurrent guesses cannot share one allowed attempt.
  */
 export interface LoginThrottleLimits {
-  /** Failed sign-ins from one address within the window before it is locked. */
+  /** Failed sign-ins from one address before each further attempt waits. */
   perIp: number;
-  /** Failed sign-ins for one account within the window before it is locked. */
+  /** Failed sign-ins for one account (from any address, known browsers aside) before each further attempt waits. */
   perAccount: number;
-  windowSeconds: number;
-  lockoutSeconds: number;
+  /** Failed sign-ins from one known browser before each further attempt waits. */
+  perDevice: number;
+  /** The first wait; each further failure doubles it. */
+  baseDelaySeconds: number;
+  /** The longest wait. */
+  maxDelaySeconds: number;
+  /** A key with no failure for this long starts from zero again (at least `maxDelaySeconds`). */
+  forgetAfterSeconds: number;
 }
 
 export const defaultLoginThrottleLimits: LoginThrottleLimits = {
   perIp: 5,
   perAccount: 20,
-  windowSeconds: 15 * 60,
-  lockoutSeconds: 15 * 60,
+  perDevice: 5,
+  baseDelaySeconds: 1,
+  maxDelaySeconds: 15 * 60,
+  forgetAfterSeconds: 24 * 60 * 60,
 };
 
 export interface LoginSubject {
@@ -32,93 +46,138 @@ export interface LoginSubject {
   ip: string | null;
   /** Account identifier: `admin` for the password login, the lower-cased email on Supabase. */
   account: string;
+  /**
+   * Id of a known browser (a verified cookie from an earlier successful sign-in to this account):
+   * the attempt is counted against this browser instead of its address and the account.
+   */
+  device?: string | null;
 }
 
-export type LoginThrottleState =
-  | { locked: false }
-  | { locked: true; scope: 'ip' | 'account'; retryAfterSeconds: number; until: Date };
+export type LoginScope = 'ip' | 'account' | 'device';
 
-const keysOf = (s: LoginSubject) => ({
-  ip: s.ip ? `ip:${s.ip.slice(0, 200)}` : null,
-  account: `account:${s.account.slice(0, 200)}`,
-});
+export type LoginAttempt =
+  | { allowed: true }
+  | { allowed: false; scope: LoginScope; retryAfterSeconds: number; until: Date };
 
-function state(rows: { key: string; locked_until: Date | null }[], now: Date): LoginThrottleState {
-  let worst: { key: string; until: Date } | undefined;
-  for (const r of rows)
-    if (r.locked_until && r.locked_until > now && (!worst || r.locked_until > worst.until))
-      worst = { key: r.key, until: r.locked_until };
-  if (!worst) return { locked: false };
-  return {
-    locked: true,
-    scope: worst.key.startsWith('ip:') ? 'ip' : 'account',
-    until: worst.until,
-    retryAfterSeconds: Math.max(1, Math.ceil((worst.until.getTime() - now.getTime()) / 1000)),
-  };
+const scopeOf = (key: string): LoginScope =>
+  key.startsWith('ip:') ? 'ip' : key.startsWith('device:') ? 'device' : 'account';
+
+/** The keys an attempt is counted against, sorted (one lock order for concurrent attempts). */
+export function loginThrottleKeys(s: LoginSubject): string[] {
+  const keys = s.device
+    ? [`device:${s.device.slice(0, 200)}`]
+    : [...(s.ip ? [`ip:${s.ip.slice(0, 200)}`] : []), `account:${s.account.slice(0, 200)}`];
+  return keys.sort();
 }
 
-/** Whether a sign-in for this address or account is refused right now. */
+/**
+ * The wait before the next attempt after `failures` failures of a key that may fail `free` times:
+ * 0 below `free`, then base, 2 x base, 4 x base, ... up to the cap. Pure.
+ */
+export function loginDelaySeconds(failures: number, free: number, limits: LoginThrottleLimits): number {
+  if (failures < free) return 0;
+  const doublings = Math.min(failures - free, 40);
+  return Math.min(limits.baseDelaySeconds * 2 ** doublings, limits.maxDelaySeconds);
+}
+
+const freeFailures = (key: string, limits: LoginThrottleLimits) => {
+  const scope = scopeOf(key);
+  return scope === 'ip' ? limits.perIp : scope === 'device' ? limits.perDevice : limits.perAccount;
+};
+
+interface Row {
+  key: string;
+  failures: number;
+  last_failure_at: Date | null;
+  next_attempt_at: Date;
+}
+
+/**
+ * Starts a sign-in attempt: refused (with the longest remaining wait of its keys) while any of its
+ * keys waits; otherwise counted as a failure of every key now, which `clearLoginFailures` undoes
+ * when the password turns out right.
+ */
+export async function beginLoginAttempt(
+  pool: pg.Pool,
+  subject: LoginSubject,
+  now: Date,
+  limits: LoginThrottleLimits = defaultLoginThrottleLimits,
+): Promise<LoginAttempt> {
+  const keys = loginThrottleKeys(subject);
+  const forgetMs = Math.max(limits.forgetAfterSeconds, limits.maxDelaySeconds) * 1000;
+  return withTransaction(pool, async (client) => {
+    await client.query(
+      `insert into public.admin_login_throttle (key, failures, next_attempt_at, updated_at)
+       select k, 0, $2, $2 from unnest($1::text[]) as k order by k
+       on conflict (key) do nothing`,
+      [keys, now],
+    );
+    const { rows } = await client.query<Row>(
+      `select key, failures, last_failure_at, next_attempt_at from public.admin_login_throttle
+       where key = any($1::text[]) order by key for update`,
+      [keys],
+    );
+    let wait: { key: string; until: Date } | undefined;
+    for (const r of rows)
+      if (r.next_attempt_at > now && (!wait || r.next_attempt_at > wait.until))
+        wait = { key: r.key, until: r.next_attempt_at };
+    if (wait)
+      return {
+        allowed: false,
+        scope: scopeOf(wait.key),
+        until: wait.until,
+        retryAfterSeconds: Math.max(1, Math.ceil((wait.until.getTime() - now.getTime()) / 1000)),
+      };
+    const charged = rows.map((r) => {
+      const forgotten = !r.last_failure_at || now.getTime() - r.last_failure_at.getTime() >= forgetMs;
+      const failures = (forgotten ? 0 : r.failures) + 1;
+      const delay = loginDelaySeconds(failures, freeFailures(r.key, limits), limits);
+      return { key: r.key, failures, next: new Date(now.getTime() + delay * 1000) };
+    });
+    await client.query(
+      `update public.admin_login_throttle as t
+       set failures = c.failures, last_failure_at = $2, next_attempt_at = c.next, updated_at = $2
+       from unnest($1::text[], $3::int[], $4::timestamptz[]) as c(key, failures, next)
+       where t.key = c.key`,
+      [charged.map((c) => c.key), now, charged.map((c) => c.failures), charged.map((c) => c.next)],
+    );
+    // Keys nobody failed with for a day go away as new attempts arrive (index on updated_at);
+    // rows another attempt holds are left for a later sweep.
+    await client.query(
+      `delete from public.admin_login_throttle where key in (
+         select key from public.admin_login_throttle
+         where updated_at < $1 and key <> all($2::text[])
+         limit 1000 for update skip locked)`,
+      [new Date(now.getTime() - forgetMs), keys],
+    );
+    return { allowed: true };
+  });
+}
+
+/** Whether an attempt would be refused right now (read only; `beginLoginAttempt` decides). */
 export async function loginThrottleState(
   db: pg.Pool | pg.ClientBase,
   subject: LoginSubject,
   now: Date,
-): Promise<LoginThrottleState> {
-  const k = keysOf(subject);
-  const { rows } = await db.query<{ key: string; locked_until: Date | null }>(
-    'select key, locked_until from public.admin_login_failures where key = any($1::text[]) and locked_until > $2',
-    [[k.ip, k.account].filter(Boolean), now],
+): Promise<LoginAttempt> {
+  const { rows } = await db.query<{ key: string; next_attempt_at: Date }>(
+    `select key, next_attempt_at from public.admin_login_throttle
+     where key = any($1::text[]) and next_attempt_at > $2 order by next_attempt_at desc limit 1`,
+    [loginThrottleKeys(subject), now],
   );
-  return state(rows, now);
+  const r = rows[0];
+  if (!r) return { allowed: true };
+  return {
+    allowed: false,
+    scope: scopeOf(r.key),
+    until: r.next_attempt_at,
+    retryAfterSeconds: Math.max(1, Math.ceil((r.next_attempt_at.getTime() - now.getTime()) / 1000)),
+  };
 }
 
-/**
- * Counts one failed sign-in for the address and the account (one statement, safe under concurrent
- * sign-ins) and returns the lock this failure caused or extended, if any.
- */
-export async function recordLoginFailure(
-  db: pg.Pool | pg.ClientBase,
-  subject: LoginSubject,
-  now: Date,
-  limits: LoginThrottleLimits = defaultLoginThrottleLimits,
-): Promise<LoginThrottleState> {
-  const k = keysOf(subject);
-  const keys = [k.account, k.ip].filter((x): x is string => x !== null);
-  const caps = keys.map((key) => (key.startsWith('ip:') ? limits.perIp : limits.perAccount));
-  const { rows } = await db.query<{ key: string; locked_until: Date | null }>(
-    `with input as (
-       select * from unnest($1::text[], $2::int[]) as i(key, cap)
-     ),
-     upserted as (
-       insert into public.admin_login_failures as f (key, failures, window_started_at, locked_until, updated_at)
-       select key, 1, $3, case when cap <= 1 then $3::timestamptz + make_interval(secs => $5) end, $3
-       from input order by key
-       on conflict (key) do update set
-         failures = case when f.window_started_at <= $3::timestamptz - make_interval(secs => $4) then 1 else f.failures + 1 end,
-         window_started_at = case when f.window_started_at <= $3::timestamptz - make_interval(secs => $4) then $3 else f.window_started_at end,
-         locked_until = case
-           when (case when f.window_started_at <= $3::timestamptz - make_interval(secs => $4) then 1 else f.failures + 1 end)
-                >= (select cap from input where input.key = f.key)
-           then $3::timestamptz + make_interval(secs => $5)
-           else f.locked_until end,
-         updated_at = $3
-       returning f.key, f.locked_until
-     ),
-     -- Old rows go away as new failures arrive (cheap: index on updated_at).
-     swept as (
-       delete from public.admin_login_failures
-       where updated_at < $3::timestamptz - make_interval(secs => greatest($4, $5) + 86400)
-         and key <> all($1::text[])
-     )
-     select key, locked_until from upserted`,
-    [keys, caps, now, limits.windowSeconds, limits.lockoutSeconds],
-  );
-  return state(rows, now);
-}
-
-/** After a successful sign-in: the address and the account start from zero. */
+/** After a successful sign-in: the keys the attempt was counted against start from zero. */
 export async function clearLoginFailures(db: pg.Pool | pg.ClientBase, subject: LoginSubject): Promise<void> {
-  const k = keysOf(subject);
-  await db.query('delete from public.admin_login_failures where key = any($1::text[])', [
-    [k.ip, k.account].filter(Boolean),
+  await db.query('delete from public.admin_login_throttle where key = any($1::text[])', [
+    loginThrottleKeys(subject),
   ]);
 }

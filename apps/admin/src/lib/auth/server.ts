@@ -1,12 +1,15 @@
 import 'server-only';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
+  adminSessionAccount,
+  beginLoginAttempt,
   clearLoginFailures,
+  createAdminSession,
   ensureAdminCredentials,
+  type LoginAttempt,
   type LoginSubject,
-  type LoginThrottleState,
-  loginThrottleState,
-  recordLoginFailure,
+  type LoginThrottleLimits,
+  revokeAdminSession,
   verifyAdminPassword,
 } from '@org/db';
 import { cookies, headers } from 'next/headers';
@@ -14,11 +17,16 @@ import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { readAdminEnv } from '../../env.ts';
 import { pool } from '../db.ts';
+import { requestOrigin } from './request-origin.ts';
 import {
+  DEVICE_COOKIE,
+  DEVICE_TTL_SECONDS,
   passwordFingerprint,
   SESSION_COOKIE,
   SESSION_TTL_SECONDS,
+  signDevice,
   signSession,
+  verifyDevice,
   verifySession,
 } from './session.ts';
 import { isAdminClaim, supabaseServerClient } from './supabase.ts';
@@ -73,7 +81,10 @@ export const currentAdmin = cache(async (): Promise<Admin | null> => {
   const settings = passwordSettings();
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   const session = verifySession(settings.secret, token, nowSeconds(), settings.pv);
-  return session ? { id: session.sub, method: 'password' } : null;
+  if (!session) return null;
+  // The signature proves we issued it; the record proves nobody signed it out since.
+  const account = await adminSessionAccount(await pool(), session.sid, new Date());
+  return account === session.sub ? { id: session.sub, method: 'password' } : null;
 });
 
 /** For pages and server actions: the admin, or a redirect to the login page. */
@@ -83,65 +94,81 @@ export async function requireAdmin(): Promise<Admin> {
   return admin;
 }
 
-async function secureCookies(): Promise<boolean> {
-  const h = await headers();
-  return h.get('x-forwarded-proto') === 'https' || (h.get('origin') ?? '').startsWith('https://');
-}
-
 export type LoginResult =
   | { ok: true }
   | { ok: false; status: 400 | 401 | 403 | 429; error: string; retryAfterSeconds?: number };
 
-/**
- * The client address of a request: the last `X-Forwarded-For` entry, which is the address the
- * nearest proxy saw (`next start` sets the header from the socket when no proxy did). A client
- * talking to the server directly can pick it, which the per-account limit covers.
- */
-export function clientAddress(h: Headers): string | null {
-  const forwarded = h.get('x-forwarded-for');
-  const last = forwarded?.split(',').at(-1)?.trim();
-  return last || h.get('x-real-ip')?.trim() || null;
-}
-
-function throttled(state: Extract<LoginThrottleState, { locked: true }>): LoginResult {
-  const minutes = Math.ceil(state.retryAfterSeconds / 60);
-  const wait = minutes <= 1 ? 'a minute' : `${minutes} minutes`;
+function throttled(attempt: Extract<LoginAttempt, { allowed: false }>): LoginResult {
+  const s = attempt.retryAfterSeconds;
+  const wait =
+    s < 60
+      ? `${s} second${s === 1 ? '' : 's'}`
+      : `${Math.ceil(s / 60)} minute${Math.ceil(s / 60) === 1 ? '' : 's'}`;
+  const who =
+    attempt.scope === 'ip'
+      ? 'from this address'
+      : attempt.scope === 'device'
+        ? 'from this browser'
+        : 'for this account';
   return {
     ok: false,
     status: 429,
-    retryAfterSeconds: state.retryAfterSeconds,
-    error:
-      state.scope === 'ip'
-        ? `Too many failed sign-ins from this address. Try again in ${wait}.`
-        : `Too many failed sign-ins for this account. Try again in ${wait}.`,
+    retryAfterSeconds: s,
+    error: `Too many failed sign-ins ${who}. Try again in ${wait}.`,
   };
 }
 
+function throttleLimits(): LoginThrottleLimits {
+  const env = readAdminEnv();
+  return {
+    perIp: env.ADMIN_LOGIN_MAX_FAILURES_PER_IP,
+    perAccount: env.ADMIN_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    perDevice: env.ADMIN_LOGIN_MAX_FAILURES_PER_IP,
+    baseDelaySeconds: env.ADMIN_LOGIN_BASE_DELAY_SECONDS,
+    maxDelaySeconds: env.ADMIN_LOGIN_MAX_DELAY_SECONDS,
+    forgetAfterSeconds: 24 * 60 * 60,
+  };
+}
+
+/** The secret that signs known-browser cookies (admin.json), or null where that file cannot be written. */
+function deviceSecret(): string | null {
+  try {
+    return ensureAdminCredentials(readAdminEnv().ORG_DATA_DIR).sessionSecret;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Signs in with the password (embedded default) or Supabase Auth, under the failed-sign-in limits
- * (per address and per account, shared through Postgres): a locked address or account is refused
- * before any password check.
+ * Signs in with the password (embedded default) or Supabase Auth, under the sign-in throttle
+ * (per address and per account, or per browser for a browser that signed in to this account
+ * before; shared through Postgres): while a key waits, the attempt is refused before any password
+ * check. A success sets a known-browser cookie, so guessing elsewhere never delays this browser.
  */
 export async function login(input: { email?: string; password: string }): Promise<LoginResult> {
   const supabase = supabaseSettings();
   if (supabase && !input.email) return { ok: false, status: 400, error: 'Email and password are required.' };
-  const env = readAdminEnv();
-  const limits = {
-    perIp: env.ADMIN_LOGIN_MAX_FAILURES_PER_IP,
-    perAccount: env.ADMIN_LOGIN_MAX_FAILURES_PER_ACCOUNT,
-    windowSeconds: env.ADMIN_LOGIN_LOCKOUT_MINUTES * 60,
-    lockoutSeconds: env.ADMIN_LOGIN_LOCKOUT_MINUTES * 60,
-  };
-  const subject: LoginSubject = {
-    ip: clientAddress(await headers()),
-    account: supabase ? input.email!.trim().toLowerCase() : 'admin',
-  };
+  const account = supabase ? input.email!.trim().toLowerCase() : 'admin';
+  const jar = await cookies();
+  const origin = requestOrigin(await headers());
+  const secret = deviceSecret();
+  const device = secret ? verifyDevice(secret, jar.get(DEVICE_COOKIE)?.value, nowSeconds(), account) : null;
+  const subject: LoginSubject = { ip: origin.ip, account, device: device?.dev ?? null };
   const db = await pool();
-  const before = await loginThrottleState(db, subject, new Date());
-  if (before.locked) return throttled(before);
-  const fail = async (status: 401 | 403, error: string): Promise<LoginResult> => {
-    const after = await recordLoginFailure(db, subject, new Date(), limits);
-    return after.locked ? throttled(after) : { ok: false, status, error };
+  const attempt = await beginLoginAttempt(db, subject, new Date(), throttleLimits());
+  if (!attempt.allowed) return throttled(attempt);
+  const cookieOptions = { httpOnly: true, sameSite: 'strict', secure: origin.https, path: '/' } as const;
+  const succeeded = async (): Promise<LoginResult> => {
+    await clearLoginFailures(db, subject);
+    if (secret) {
+      const iat = nowSeconds();
+      const dev = device?.dev ?? randomBytes(16).toString('base64url');
+      jar.set(DEVICE_COOKIE, signDevice(secret, { sub: account, dev, iat, exp: iat + DEVICE_TTL_SECONDS }), {
+        ...cookieOptions,
+        maxAge: DEVICE_TTL_SECONDS,
+      });
+    }
+    return { ok: true };
   };
 
   if (supabase) {
@@ -150,34 +177,30 @@ export async function login(input: { email?: string; password: string }): Promis
       email: input.email!,
       password: input.password,
     });
-    if (error || !data.user) return fail(401, 'Wrong email or password.');
+    if (error || !data.user) return { ok: false, status: 401, error: 'Wrong email or password.' };
     if (!isAdminClaim(data.user)) {
       await client.auth.signOut();
-      return fail(403, 'This account is not an admin.');
+      return { ok: false, status: 403, error: 'This account is not an admin.' };
     }
-    await clearLoginFailures(db, subject);
-    return { ok: true };
+    return succeeded();
   }
   const settings = passwordSettings();
-  if (!settings.check(input.password)) return fail(401, 'Wrong password.');
-  await clearLoginFailures(db, subject);
-  const iat = nowSeconds();
+  if (!settings.check(input.password)) return { ok: false, status: 401, error: 'Wrong password.' };
+  const now = new Date();
+  const session = await createAdminSession(db, { account, now, ttlSeconds: SESSION_TTL_SECONDS });
+  const iat = Math.floor(now.getTime() / 1000);
   const token = signSession(settings.secret, {
-    sub: 'admin',
+    sub: account,
+    sid: session.id,
     iat,
     exp: iat + SESSION_TTL_SECONDS,
     pv: settings.pv,
   });
-  (await cookies()).set(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: await secureCookies(),
-    path: '/',
-    maxAge: SESSION_TTL_SECONDS,
-  });
-  return { ok: true };
+  jar.set(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
+  return succeeded();
 }
 
+/** Ends the session on the server (a copy of the cookie stops working too) and drops the cookie. */
 export async function logout(): Promise<void> {
   const supabase = supabaseSettings();
   if (supabase) {
@@ -185,13 +208,17 @@ export async function logout(): Promise<void> {
     await client.auth.signOut();
     return;
   }
-  (await cookies()).delete(SESSION_COOKIE);
+  const jar = await cookies();
+  const settings = passwordSettings();
+  const session = verifySession(settings.secret, jar.get(SESSION_COOKIE)?.value, nowSeconds(), settings.pv);
+  if (session) await revokeAdminSession(await pool(), session.sid);
+  jar.delete(SESSION_COOKIE);
 }
 
 /** Whether a request's Origin header names this server (mutating requests must be same-origin). */
 export function sameOrigin(request: Request): boolean {
   const origin = request.headers.get('origin');
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
+  const host = requestOrigin(request.headers).host;
   if (!origin || !host) return false;
   try {
     return new URL(origin).host === host;
