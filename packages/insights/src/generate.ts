@@ -1,3 +1,4 @@
+import { majorToMinor, minorUnitExponent } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
 import {
   type NarrativeOptions,
@@ -29,7 +30,13 @@ import { periodsEndingAt } from './snapshot.ts';
 export interface GenerateOptions {
   /** End of the current period (exclusive). */
   asOf: Date;
-  mrrGoal: number;
+  /**
+   * The MRR goal in **major units** of the report currency (`50000` = $50,000.00 in usd, ¥50,000
+   * in jpy); unset: no goal, and no goal line or finding anywhere.
+   */
+  mrrGoal?: number | string | undefined;
+  /** The clock, read by the caller: a period ending after it is not over, and raises no findings. */
+  now?: Date | undefined;
   thresholds?: ThresholdsInput | undefined;
   collect: CollectOptions;
   /** Set `apiKey` to enable the LLM narrative. */
@@ -39,12 +46,27 @@ export interface GenerateOptions {
 
 export type ReportFormat = 'md' | 'html' | 'json';
 
+/**
+ * The goal in minor units of `currency`, or undefined without one. A goal with more decimals than
+ * the currency has (¥500.5) is rounded half-up to a minor unit.
+ */
+export function mrrGoalMinor(goal: number | string | undefined, currency: string): number | undefined {
+  if (goal === undefined || goal === '') return undefined;
+  const exact = majorToMinor(goal, currency);
+  const major = Number(goal);
+  if (exact === null && !(Number.isFinite(major) && major >= 0))
+    throw new RangeError(`MRR goal must be a non-negative amount in major units, got ${goal}`);
+  const minor = exact !== null ? Number(exact) : Math.round(major * 10 ** minorUnitExponent(currency));
+  return minor > 0 ? minor : undefined;
+}
+
 export async function generateGrowthReport(
   pool: Pool,
   options: GenerateOptions & { days: number },
 ): Promise<GrowthReport> {
   const { current, previous } = periodsEndingAt(options.asOf, options.days);
-  const thresholds = parseThresholds({ ...options.thresholds, mrrGoal: options.mrrGoal });
+  const mrrGoal = mrrGoalMinor(options.mrrGoal, options.collect.currency);
+  const thresholds = parseThresholds({ ...options.thresholds, mrrGoal });
   // The two periods are independent: collected at the same time.
   const step =
     <T>(name: string) =>
@@ -61,14 +83,14 @@ export async function generateGrowthReport(
       sections: collectSections.filter((s) => s !== 'series'),
     }).then(step('previous period')),
   ]);
-  const outcome = evaluateRules(now.snapshot, before.snapshot, thresholds);
+  const outcome = evaluateRules(now.snapshot, before.snapshot, thresholds, { now: options.now });
   options.onProgress?.('narrative');
   const narrative = await writeNarrative(
     {
       current: now.snapshot,
       previous: before.snapshot,
       outcome,
-      context: { periodDays: options.days, mrrGoal: options.mrrGoal },
+      context: { periodDays: options.days, ...(mrrGoal !== undefined ? { mrrGoalMinorUnits: mrrGoal } : {}) },
     },
     options.narrative ?? {},
   );
@@ -80,7 +102,7 @@ export async function generateGrowthReport(
     outcome,
     narrative,
     sourceLine: narrativeSourceLine(narrative),
-    mrrGoal: options.mrrGoal,
+    mrrGoal,
     metricChoices: collectedMetricChoices(options.collect, defaultMetricChoices),
     unavailable: [...new Set(now.unavailable)],
   });
@@ -103,14 +125,18 @@ export async function generateInsightsReport(
   }
   const latest = snapshots.at(-1)!;
   const previous = snapshots.at(-2);
-  const outcome = evaluateRules(
-    latest,
-    previous,
-    parseThresholds({ ...options.thresholds, mrrGoal: options.mrrGoal }),
-  );
+  const mrrGoal = mrrGoalMinor(options.mrrGoal, options.collect.currency);
+  const outcome = evaluateRules(latest, previous, parseThresholds({ ...options.thresholds, mrrGoal }), {
+    now: options.now,
+  });
   options.onProgress?.('narrative');
   const narrative: NarrativeResult = await writeNarrative(
-    { current: latest, previous, outcome, context: { weeks: options.weeks, mrrGoal: options.mrrGoal } },
+    {
+      current: latest,
+      previous,
+      outcome,
+      context: { weeks: options.weeks, ...(mrrGoal !== undefined ? { mrrGoalMinorUnits: mrrGoal } : {}) },
+    },
     options.narrative ?? {},
   );
   return buildInsightsReport({

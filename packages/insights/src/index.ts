@@ -15,15 +15,32 @@ export {
   collectedMetricChoices,
   collectSections,
   collectSnapshot,
+  defaultActivation,
   defaultFunnel,
+  defaultFunnelSteps,
+  defaultFunnelWindowDays,
   notYetQueryable,
 } from './collect/collect.ts';
 export { InsightsError, type InsightsErrorCode, type InsightsFailure, type Result } from './errors.ts';
-export { formatChange, formatMoney, formatPercent, formatValue, type Unit } from './format.ts';
+export {
+  type ChangeStyle,
+  type FigureChange,
+  type FigureDefinition,
+  type FigureKey,
+  type FigureSection,
+  figure,
+  figureCatalog,
+  figureCatalogMarkdown,
+  figureChange,
+  formatChange,
+  formatFigure,
+} from './figures.ts';
+export { formatDuration, formatMoney, formatPercent, formatValue, type Unit } from './format.ts';
 export {
   type GenerateOptions,
   generateGrowthReport,
   generateInsightsReport,
+  mrrGoalMinor,
   type ReportFormat,
   renderGrowthReport,
   renderInsightsReport,
@@ -74,6 +91,7 @@ export {
 export { barChart, lineChart, progressBar } from './report/svg.ts';
 export { type Change, changeOf } from './rules/change.ts';
 export {
+  type EvaluateOptions,
   type Evidence,
   evaluateRules,
   type Finding,

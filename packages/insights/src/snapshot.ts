@@ -32,9 +32,15 @@ export const revenueFiguresSchema = z.object({
   /** MRR from new and reactivated customers during the period. */
   newRevenue: money.optional(),
   movements: mrrMovementsSchema.optional(),
-  /** Succeeded payments minus refunds, by payment date. */
+  /** Net cash: succeeded payments minus refunds, by date ("Net cash collected"). */
   cashCollected: money.optional(),
+  /** Succeeded payments before refunds ("Cash collected (gross)"). */
+  grossCashCollected: money.optional(),
+  /** Number of succeeded payments. */
+  payments: count.optional(),
   refunds: money.optional(),
+  /** ARPA / monthly customer churn rate. */
+  ltv: money.optional(),
   customerChurnRate: ratio.optional(),
   grossMrrChurn: ratio.optional(),
   netMrrChurn: z.number().optional(),
@@ -57,6 +63,8 @@ export const engagementFiguresSchema = z.object({
   dau: count.optional(),
   wau: count.optional(),
   mau: count.optional(),
+  /** Mean DAU over the days of the period (the like-for-like comparison of activity). */
+  averageDau: z.number().min(0).optional(),
   /** Average DAU over the last 30 days / MAU (the METRICS.md headline). */
   stickiness: ratio.optional(),
   dauOverWau: ratio.optional(),
@@ -103,6 +111,7 @@ export const ledgerHealthSchema = z.object({
 });
 
 export const metricsSnapshotSchema = z.object({
+  /** `[start, end)`; every figure is as of `end` (comparisons: the previous period as of its own end). */
   period: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }),
   currency: z.string().regex(/^[a-z]{3}$/),
   revenue: revenueFiguresSchema.optional(),

@@ -24,7 +24,7 @@ const previous = metricsSnapshotSchema.parse({
   users: { total: 840, new: 80, active: 280, activationRate: 0.45 },
 });
 const outcome = evaluateRules(current, previous);
-const input = { current, previous, outcome, context: { mrrGoal: 50_000, periodDays: 7 } };
+const input = { current, previous, outcome, context: { mrrGoalMinorUnits: 50_000, periodDays: 7 } };
 
 const answer: Narrative = {
   headline: 'MRR is at 84% of goal while activation slips',

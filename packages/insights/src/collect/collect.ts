@@ -28,7 +28,7 @@ export interface CollectOptions {
   funnel?: { signup: string; coreAction: string; payment: string } | undefined;
   /** The core action's completed/failed events, for its success rate. */
   coreAction?: { completed: string; failed: string } | undefined;
-  /** Activation event (default: the core action's completed event). */
+  /** Activation event (default `defaultActivation.event`: the core action's completed event). */
   activationEvent?: string | undefined;
   /** Event category counted as feature usage (default `feature`). */
   featureCategory?: string | undefined;
@@ -68,15 +68,36 @@ export interface CollectResult {
   unavailable: string[];
 }
 
+/**
+ * The default conversion funnel (signup -> core action -> payment), the same everywhere: the
+ * growth report, the dashboard's Overview and Engagement pages, `org-reports kpis`.
+ */
 export const defaultFunnel = {
   signup: 'user_signed_up',
   coreAction: enrichmentCoreAction.completed,
   payment: 'checkout_completed',
-};
+} as const;
 
-/** Figures no package exposes a query for yet; reported, never computed here. */
+/** `defaultFunnel` as the ordered steps `funnel()` of @org/metrics takes. */
+export const defaultFunnelSteps: readonly string[] = [
+  defaultFunnel.signup,
+  defaultFunnel.coreAction,
+  defaultFunnel.payment,
+];
+
+/** Funnel conversion window (METRICS.md default). */
+export const defaultFunnelWindowDays = 14;
+
+/**
+ * The activation rate's definition (METRICS.md: the first core-feature event within 7 days of
+ * signup): the product's core action, the same number on the dashboard, in the report and in
+ * `org-reports kpis`. `activationRate(pool, { ...period, activation: { event }, windowDays, asOf })`.
+ */
+export const defaultActivation = { event: enrichmentCoreAction.activation, windowDays: 7 } as const;
+
+/** Figures no package records yet; listed as missing, never computed here. */
 export const notYetQueryable: string[] = [
-  'Ledger health: failed payment amount (no query function in @org/billing-ledger)',
+  'Ledger health: failed payment amount (not recorded by the ledger)',
 ];
 
 const MISSING_RELATION = new Set(['42P01', '42883', '3F000']);
@@ -114,6 +135,7 @@ export async function collectSnapshot(
     completed: enrichmentCoreAction.completed,
     failed: enrichmentCoreAction.failed,
   };
+  const windowDays = options.funnelWindowDays ?? defaultFunnelWindowDays;
 
   const want = new Set(options.sections ?? collectSections);
   const gate = limiter(Math.max(1, options.concurrency ?? 3));
@@ -129,13 +151,17 @@ export async function collectSnapshot(
             stickiness(pool, { app: options.app, asOf: period.end, distribution: false }),
           )
         : skip,
-      want.has('series') ? source('Engagement: DAU series', () => activeUsersSeries(pool, scope)) : skip,
+      // The series also gives the period's average DAU (engagement), so it is read for either.
+      want.has('series') || want.has('engagement')
+        ? source('Engagement: DAU series', () => activeUsersSeries(pool, scope))
+        : skip,
       want.has('users') ? source('Users: total and new', () => userCounts(pool, scope)) : skip,
       want.has('users')
         ? source('Users: activation rate', () =>
             activationRate(pool, {
               ...scope,
-              activation: { event: options.activationEvent ?? core.completed },
+              activation: { event: options.activationEvent ?? defaultActivation.event },
+              windowDays: defaultActivation.windowDays,
               asOf: period.end,
             }),
           )
@@ -158,7 +184,7 @@ export async function collectSnapshot(
             funnel(pool, {
               ...scope,
               steps: [steps.signup, steps.coreAction, steps.payment],
-              windowDays: options.funnelWindowDays ?? 14,
+              windowDays,
               asOf: period.end,
             }),
           )
@@ -203,7 +229,10 @@ export async function collectSnapshot(
         churn: m.churn,
       },
       cashCollected: revenue.cash.net,
+      grossCashCollected: revenue.cash.collected,
+      payments: revenue.cash.payments,
       refunds: revenue.cash.refunds,
+      ...(revenue.ltv !== null ? { ltv: revenue.ltv } : {}),
       ...(revenue.customerChurnRate !== null ? { customerChurnRate: revenue.customerChurnRate } : {}),
       ...(revenue.grossMrrChurnRate !== null ? { grossMrrChurn: revenue.grossMrrChurnRate } : {}),
       ...(revenue.netMrrChurnRate !== null ? { netMrrChurn: revenue.netMrrChurnRate } : {}),
@@ -222,12 +251,18 @@ export async function collectSnapshot(
       ...(activation?.rate != null ? { activationRate: activation.rate } : {}),
     };
   }
-  if ((want.has('engagement') && (active || stick || series)) || series?.length) {
+  const averageDau =
+    want.has('engagement') && series?.length
+      ? Math.round((series.reduce((n, d) => n + d.dau, 0) / series.length) * 100) / 100
+      : undefined;
+  const dauSeries = want.has('series') && series?.length ? series : undefined;
+  if ((want.has('engagement') && (active || stick || series)) || dauSeries) {
     snapshot.engagement = {
-      ...(active ? { dau: active.dau, wau: active.wau, mau: active.mau } : {}),
-      ...(stick?.dauOverMau != null ? { stickiness: stick.dauOverMau } : {}),
-      ...(stick?.dauOverWau != null ? { dauOverWau: stick.dauOverWau } : {}),
-      ...(series?.length ? { dauSeries: series.map((d) => ({ date: d.day, value: d.dau })) } : {}),
+      ...(want.has('engagement') && active ? { dau: active.dau, wau: active.wau, mau: active.mau } : {}),
+      ...(averageDau !== undefined ? { averageDau } : {}),
+      ...(want.has('engagement') && stick?.dauOverMau != null ? { stickiness: stick.dauOverMau } : {}),
+      ...(want.has('engagement') && stick?.dauOverWau != null ? { dauOverWau: stick.dauOverWau } : {}),
+      ...(dauSeries ? { dauSeries: dauSeries.map((d) => ({ date: d.day, value: d.dau })) } : {}),
     };
   }
   if (success || features) {
@@ -250,7 +285,7 @@ export async function collectSnapshot(
   if (funnelSteps) {
     const [, toCore, toPayment] = funnelSteps;
     snapshot.funnel = {
-      windowDays: options.funnelWindowDays ?? 14,
+      windowDays,
       steps: funnelSteps.map((s, i) => ({
         name: s.name,
         users: s.users,
@@ -289,15 +324,15 @@ export function collectedMetricChoices(options: CollectOptions, base: MetricChoi
     failed: enrichmentCoreAction.failed,
   };
   const replace: Record<string, string> = {
-    Activation: `\`${options.activationEvent ?? core.completed}\` within 7 days of signup`,
-    Funnel: `\`${steps.signup}\` -> \`${steps.coreAction}\` -> \`${steps.payment}\`, ${options.funnelWindowDays ?? 14}-day conversion window from step 1`,
+    Activation: `${options.activationEvent ?? defaultActivation.event} within ${defaultActivation.windowDays} days of signup`,
+    Funnel: `${steps.signup} → ${steps.coreAction} → ${steps.payment}, ${options.funnelWindowDays ?? defaultFunnelWindowDays}-day conversion window from step 1`,
   };
   return [
     ...base.map((c) => (replace[c.name] ? { name: c.name, value: replace[c.name]! } : c)),
-    { name: 'Core action', value: `\`${core.completed}\` vs \`${core.failed}\`` },
-    { name: 'Feature usage', value: `events of category \`${options.featureCategory ?? 'feature'}\`` },
+    { name: 'Core action', value: `${core.completed} vs ${core.failed}` },
+    { name: 'Feature usage', value: `events of category ${options.featureCategory ?? 'feature'}` },
     { name: 'Currency', value: options.currency.toUpperCase() },
-    { name: 'Scope', value: options.app ? `app \`${options.app}\`` : 'all apps' },
+    { name: 'Scope', value: options.app ? `app ${options.app}` : 'all apps' },
     { name: 'Webhook inbox', value: 'state when the report ran (current period only)' },
   ];
 }

@@ -65,7 +65,7 @@ describe('narrativeFromRules', () => {
     expect(narrativeSchema.parse(n)).toEqual(n);
     expect(n).toMatchObject({ headline: '2 dead', risks: ['2 dead'], highlights: ['MRR rose'] });
     expect(n.recommendations).toEqual([{ title: '2 dead', detail: 'replay', priority: 'high' }]);
-    expect(n.summary).toBe('1 issue (1 critical) and 1 notable change. 1 rule(s) had no data.');
+    expect(n.summary).toBe('1 issue (1 critical), 1 improvement and 0 notes. 1 rule(s) had no data.');
     expect(narrativeFromRules({ findings: [], skipped: [] }).headline).toMatch(/No rule fired/);
   });
 });

@@ -13,7 +13,10 @@ export const fixtureCurrent: MetricsSnapshot = {
     newRevenue: 4_900,
     movements: { new: 3_900, reactivation: 1_000, expansion: 1_200, contraction: 400, churn: 2_900 },
     cashCollected: 51_200,
+    grossCashCollected: 53_100,
+    payments: 34,
     refunds: 1_900,
+    ltv: 21_159,
     customerChurnRate: 0.069,
     grossMrrChurn: 0.083,
     netMrrChurn: -0.051,
@@ -33,6 +36,7 @@ export const fixtureCurrent: MetricsSnapshot = {
   users: { total: 1_240, new: 96, active: 410, activationRate: 0.44 },
   engagement: {
     dau: 118,
+    averageDau: 113.86,
     wau: 410,
     mau: 870,
     stickiness: 0.131,
@@ -90,7 +94,10 @@ export const fixturePrevious: MetricsSnapshot = {
     newRevenue: 2_900,
     movements: { new: 2_900, reactivation: 0, expansion: 800, contraction: 300, churn: 1_500 },
     cashCollected: 44_100,
+    grossCashCollected: 44_100,
+    payments: 29,
     refunds: 0,
+    ltv: 38_595,
     customerChurnRate: 0.037,
     grossMrrChurn: 0.048,
     netMrrChurn: 0.027,
@@ -99,7 +106,7 @@ export const fixturePrevious: MetricsSnapshot = {
     grr: 0.951,
   },
   users: { total: 1_144, new: 128, active: 388, activationRate: 0.47 },
-  engagement: { dau: 121, wau: 388, mau: 842, stickiness: 0.142, dauOverWau: 0.312 },
+  engagement: { dau: 121, averageDau: 117.29, wau: 388, mau: 842, stickiness: 0.142, dauOverWau: 0.312 },
   product: {
     features: [
       { feature: 'enrichment', users: 288, events: 9_100 },

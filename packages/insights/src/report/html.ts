@@ -1,4 +1,5 @@
-import { formatChange, formatMoney, formatPercent, formatValue } from '../format.ts';
+import { formatChange } from '../figures.ts';
+import { formatMoney, formatPercent, formatValue } from '../format.ts';
 import type { Chart, Figure, GrowthReport, ReportTable } from './model.ts';
 import { barChart, escapeXml as esc, lineChart, progressBar } from './svg.ts';
 
@@ -16,10 +17,11 @@ svg text{font-size:11px;fill:var(--muted)}svg .axis{stroke:var(--line)}svg .line
 svg .bar{fill:var(--accent)}svg .bar.neg{fill:var(--bad)}svg .track{fill:#eaeef2}svg .fill{fill:var(--accent)}svg .fill.done{fill:var(--good)}svg text.on-bar{fill:var(--fg);font-weight:600}
 `;
 
-function changeClass(f: Figure): string {
-  if (!f.change || f.change.absolute === 0) return '';
-  const good = f.better === 'up' ? f.change.absolute > 0 : f.change.absolute < 0;
-  return good ? 'up' : 'down';
+/** Green for a change for the better, red for the worse, nothing for a change that shows as zero. */
+function changeClass(f: Figure, currency: string): string {
+  const shown = formatChange(f.change, f.changeStyle, f.unit, currency);
+  if (shown.direction === 'flat') return '';
+  return (shown.direction === 'up') === (f.better === 'up') ? 'up' : 'down';
 }
 
 function figureTable(figures: Figure[], currency: string): string {
@@ -27,7 +29,7 @@ function figureTable(figures: Figure[], currency: string): string {
   const rows = figures
     .map(
       (f) =>
-        `<tr><td>${esc(f.label)}</td><td class="num">${esc(formatValue(f.current, f.unit, currency))}</td><td class="num">${esc(formatValue(f.previous, f.unit, currency))}</td><td class="num ${changeClass(f)}">${esc(formatChange(f.change, f.unit, currency))}</td></tr>`,
+        `<tr><td>${esc(f.label)}</td><td class="num">${esc(formatValue(f.current, f.unit, currency))}</td><td class="num">${esc(formatValue(f.previous, f.unit, currency))}</td><td class="num ${changeClass(f, currency)}">${esc(formatChange(f.change, f.changeStyle, f.unit, currency).text)}</td></tr>`,
     )
     .join('');
   return `<table><thead><tr><th>Metric</th><th class="num">This period</th><th class="num">Previous period</th><th class="num">Change</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -74,8 +76,8 @@ export function renderHtml(report: GrowthReport): string {
   parts.push(`<p class="headline">${esc(report.insights.narrative.headline)}</p>`);
   for (const s of report.sections) {
     parts.push(`<section id="${s.id}"><h2>${esc(s.title)}</h2>`);
-    if (s.id === 'revenue') {
-      const g = report.goal;
+    const g = report.goal;
+    if (s.id === 'revenue' && g) {
       if (g.progress !== null && g.mrr !== null) {
         const label = `${formatMoney(g.mrr, c)} of ${formatMoney(g.mrrGoal, c)} goal (${formatPercent(g.progress)})`;
         parts.push(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { NarrativeResult } from '../anthropic.ts';
-import { formatChange, formatValue } from '../format.ts';
+import { type FigureKey, figure, formatChange } from '../figures.ts';
+import { formatValue } from '../format.ts';
 import { narrativeSchema } from '../narrative/schema.ts';
 import { changeOf } from '../rules/change.ts';
 import { type RuleOutcome, ruleIds } from '../rules/engine.ts';
@@ -41,36 +42,17 @@ export const insightsReportSchema = z.object({
 export type InsightsReport = z.infer<typeof insightsReportSchema>;
 type Trend = z.infer<typeof trendSchema>;
 
-const trendSpecs: {
-  key: string;
-  label: string;
-  unit: Trend['unit'];
-  read: (s: MetricsSnapshot) => number | undefined;
-}[] = [
-  { key: 'revenue.mrr', label: 'MRR', unit: 'money', read: (s) => s.revenue?.mrr },
-  { key: 'revenue.newRevenue', label: 'New MRR', unit: 'money', read: (s) => s.revenue?.newRevenue },
-  { key: 'users.new', label: 'New users', unit: 'count', read: (s) => s.users?.new },
-  { key: 'engagement.wau', label: 'WAU', unit: 'count', read: (s) => s.engagement?.wau },
-  { key: 'engagement.dau', label: 'DAU (last day)', unit: 'count', read: (s) => s.engagement?.dau },
-  {
-    key: 'users.activationRate',
-    label: 'Activation rate',
-    unit: 'ratio',
-    read: (s) => s.users?.activationRate,
-  },
-  { key: 'engagement.stickiness', label: 'Stickiness', unit: 'ratio', read: (s) => s.engagement?.stickiness },
-  {
-    key: 'funnel.signupToCoreAction',
-    label: 'Signup -> core action',
-    unit: 'ratio',
-    read: (s) => s.funnel?.signupToCoreAction,
-  },
-  {
-    key: 'funnel.coreActionToPayment',
-    label: 'Core action -> payment',
-    unit: 'ratio',
-    read: (s) => s.funnel?.coreActionToPayment,
-  },
+/** The weekly trend: catalog figures, week by week (averages, not a single day's DAU). */
+const trendKeys: FigureKey[] = [
+  'revenue.mrr',
+  'revenue.newRevenue',
+  'users.new',
+  'engagement.wau',
+  'engagement.averageDau',
+  'users.activationRate',
+  'engagement.stickiness',
+  'funnel.signupToCoreAction',
+  'funnel.coreActionToPayment',
 ];
 
 export interface BuildInsightsInput {
@@ -89,15 +71,16 @@ export function buildInsightsReport(input: BuildInsightsInput): InsightsReport {
   const weeks = input.weeks;
   const last = weeks.at(-1);
   if (!last) throw new RangeError('buildInsightsReport needs at least one week');
-  const trends = trendSpecs
+  const specs = trendKeys.map(figure);
+  const trends = specs
     .map((t) => ({ key: t.key, label: t.label, unit: t.unit, values: weeks.map((w) => t.read(w) ?? null) }))
     .filter((t) => t.values.some((v) => v !== null));
-  const missing = trendSpecs.filter((t) => !trends.some((x) => x.key === t.key)).map((t) => t.label);
+  const missing = specs.filter((t) => !trends.some((x) => x.key === t.key)).map((t) => t.label);
   const n = input.narrative;
   return {
     version: REPORT_VERSION,
     kind: 'insights',
-    title: `Growth insights: ${weeks.length} week${weeks.length === 1 ? '' : 's'} to ${new Date(new Date(last.period.end).getTime() - 86_400_000).toISOString().slice(0, 10)}`,
+    title: `Growth insights: ${weeks.length} week${weeks.length === 1 ? '' : 's'} to ${last.period.end.slice(0, 10)} (exclusive)`,
     asOf: input.asOf.toISOString(),
     currency: last.currency,
     weeks: weeks.map((w) => w.period),
@@ -116,6 +99,15 @@ export function buildInsightsReport(input: BuildInsightsInput): InsightsReport {
 
 const weekLabel = (w: { start: string }) => w.start.slice(5, 10);
 
+/** A trend's change style from the catalog (a key unknown to this version: by its unit). */
+function changeStyleOf(t: Trend) {
+  try {
+    return figure(t.key as FigureKey).change;
+  } catch {
+    return t.unit === 'ratio' ? 'points' : t.unit === 'number' ? 'absolute' : 'relative';
+  }
+}
+
 export function renderInsightsMarkdown(r: InsightsReport): string {
   const c = r.currency;
   const out = [`# ${r.title}`, '', `> **${r.narrative.headline}**`, '', r.narrative.summary, ''];
@@ -126,7 +118,7 @@ export function renderInsightsMarkdown(r: InsightsReport): string {
     for (const t of r.trends) {
       const change = changeOf(t.values.at(-1), t.values.at(-2));
       out.push(
-        `| ${t.label} | ${t.values.map((v) => formatValue(v, t.unit, c)).join(' | ')} | ${formatChange(change, t.unit, c)} |`,
+        `| ${t.label} | ${t.values.map((v) => formatValue(v, t.unit, c)).join(' | ')} | ${formatChange(change, changeStyleOf(t), t.unit, c).text} |`,
       );
     }
     out.push('');

@@ -1,4 +1,5 @@
-import { formatChange, formatMoney, formatPercent, formatValue } from '../format.ts';
+import { formatChange } from '../figures.ts';
+import { fixed, formatMoney, formatPercent, formatValue } from '../format.ts';
 import type { Figure, GrowthReport, ReportTable } from './model.ts';
 
 /** Markdown that reads well in a GitHub issue: tables, a text progress bar, collapsible details. */
@@ -18,7 +19,7 @@ function figureTable(figures: Figure[], currency: string): string[] {
     '| --- | ---: | ---: | ---: |',
     ...figures.map(
       (f) =>
-        `| ${cell(f.label)} | ${formatValue(f.current, f.unit, currency)} | ${formatValue(f.previous, f.unit, currency)} | ${formatChange(f.change, f.unit, currency)} |`,
+        `| ${cell(f.label)} | ${formatValue(f.current, f.unit, currency)} | ${formatValue(f.previous, f.unit, currency)} | ${formatChange(f.change, f.changeStyle, f.unit, currency).text} |`,
     ),
     '',
   ];
@@ -61,8 +62,8 @@ export function renderMarkdown(report: GrowthReport): string {
   ];
   for (const section of report.sections) {
     out.push(`## ${section.title}`, '');
-    if (section.id === 'revenue') {
-      const g = report.goal;
+    const g = report.goal;
+    if (section.id === 'revenue' && g) {
       if (g.progress !== null && g.mrr !== null) {
         out.push(
           `**MRR goal:** ${formatMoney(g.mrr, c)} of ${formatMoney(g.mrrGoal, c)} ${textBar(g.progress)} ${formatPercent(g.progress)}`,
@@ -88,7 +89,7 @@ export function renderMarkdown(report: GrowthReport): string {
       const evidence = f.evidence
         .map(
           (e) =>
-            `${e.label}: ${formatValue(e.current, e.unit, c)}${e.previous !== undefined && e.previous !== null ? ` (prev ${formatValue(e.previous, e.unit, c)})` : ''}${e.threshold !== undefined ? `, threshold ${formatValue(e.threshold, e.unit, c)}` : ''}${e.changeThreshold !== undefined ? `, alert at ±${formatPercent(e.changeThreshold, 0)} change` : ''}`,
+            `${e.label}: ${formatValue(e.current, e.unit, c)}${e.previous !== undefined && e.previous !== null ? ` (prev ${formatValue(e.previous, e.unit, c)})` : ''}${e.threshold !== undefined ? `, threshold ${formatValue(e.threshold, e.unit, c)}` : ''}${e.changeThreshold !== undefined ? `, alert at ±${e.unit === 'ratio' ? `${fixed(e.changeThreshold * 100, 0)} pp` : formatPercent(e.changeThreshold, 0)} change` : ''}`,
         )
         .join('; ');
       out.push(`| ${severityLabel[f.severity]} | ${cell(f.title)} | ${cell(evidence)} |`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LlmUsage, NarrativeResult } from '../anthropic.ts';
+import { figureCatalog } from '../figures.ts';
 import { narrativeSchema } from '../narrative/schema.ts';
 import { changeOf } from '../rules/change.ts';
 import { type Finding, type RuleOutcome, ruleIds } from '../rules/engine.ts';
@@ -10,7 +11,7 @@ import type { MetricsSnapshot } from '../snapshot.ts';
  * JSON. The JSON form is this schema, versioned by `version`; a field is only ever added in a
  * minor change, and a breaking change bumps the version.
  */
-export const REPORT_VERSION = 1 as const;
+export const REPORT_VERSION = 2 as const;
 
 export const unitSchema = z.enum(['money', 'count', 'ratio', 'number', 'seconds']);
 const nullableNumber = z.number().nullable();
@@ -24,6 +25,11 @@ export const figureSchema = z.object({
   current: nullableNumber.describe('Value for the current period (null: no data)'),
   previous: nullableNumber.describe('Value for the previous period of the same length'),
   change: changeSchema.nullable().describe('current - previous; relative is null when previous is 0'),
+  changeStyle: z
+    .enum(['relative', 'points', 'absolute'])
+    .describe(
+      'How the change is shown: relative % (counts, money), percentage points (ratios), the difference',
+    ),
   better: z.enum(['up', 'down']).describe('Which direction of change is good (churn: down)'),
 });
 
@@ -91,11 +97,14 @@ export const growthReportSchema = z.object({
   current: periodSchema,
   previous: periodSchema,
   currency: z.string(),
-  goal: z.object({
-    mrrGoal: z.number().int(),
-    mrr: nullableNumber,
-    progress: nullableNumber.describe('mrr / mrrGoal, as a fraction'),
-  }),
+  goal: z
+    .object({
+      mrrGoal: z.number().int().positive().describe('Minor units of the report currency'),
+      mrr: nullableNumber,
+      progress: nullableNumber.describe('mrr / mrrGoal, as a fraction'),
+    })
+    .nullable()
+    .describe('The MRR goal when one is set (MRR_GOAL), else null'),
   sections: z
     .array(sectionSchema)
     .describe('Revenue, Users, Engagement, Product, Conversion funnel, in that order'),
@@ -133,188 +142,26 @@ export const defaultMetricChoices: MetricChoice[] = [
   { name: 'Metered prices', value: 'excluded from MRR (reported as usage revenue)' },
   { name: 'Trials', value: 'MRR 0 while trialing' },
   { name: 'Cancellation', value: 'counted at the end of the final service period' },
-  { name: 'Cash', value: 'succeeded payments minus refunds, by payment date' },
+  {
+    name: 'Cash',
+    value: 'collected (gross) = succeeded payments by payment date; net = minus refunds by refund date',
+  },
   { name: 'Active user', value: 'at least one event outside the system category that day' },
   { name: 'Stickiness', value: 'average DAU over the last 30 days / MAU' },
   { name: 'Activation', value: 'activation event within 7 days of signup' },
+  {
+    name: 'As of',
+    value: 'every figure as of the period end; the previous period as of its own end',
+  },
   { name: 'Funnel', value: 'ordered steps, 14-day conversion window from step 1' },
 ];
 
-type Unit = Figure['unit'];
-interface FigureSpec {
-  key: string;
-  label: string;
-  unit: Unit;
-  read: (s: MetricsSnapshot) => number | undefined;
-  /** Lower is better (churn, contraction, refunds). */
-  lowerIsBetter?: boolean;
-}
-
-const specs: Record<(typeof sectionIds)[number], { title: string; figures: FigureSpec[] }> = {
-  revenue: {
-    title: 'Revenue',
-    figures: [
-      { key: 'revenue.mrr', label: 'MRR', unit: 'money', read: (s) => s.revenue?.mrr },
-      { key: 'revenue.arr', label: 'ARR', unit: 'money', read: (s) => s.revenue?.arr },
-      {
-        key: 'revenue.activeSubscriptions',
-        label: 'Active subscriptions',
-        unit: 'count',
-        read: (s) => s.revenue?.activeSubscriptions,
-      },
-      {
-        key: 'revenue.payingCustomers',
-        label: 'Paying customers',
-        unit: 'count',
-        read: (s) => s.revenue?.payingCustomers,
-      },
-      { key: 'revenue.arpa', label: 'ARPA', unit: 'money', read: (s) => s.revenue?.arpa },
-      {
-        key: 'revenue.newRevenue',
-        label: 'New MRR (new + reactivation)',
-        unit: 'money',
-        read: (s) => s.revenue?.newRevenue,
-      },
-      { key: 'revenue.movements.new', label: 'New', unit: 'money', read: (s) => s.revenue?.movements?.new },
-      {
-        key: 'revenue.movements.reactivation',
-        label: 'Reactivation',
-        unit: 'money',
-        read: (s) => s.revenue?.movements?.reactivation,
-      },
-      {
-        key: 'revenue.movements.expansion',
-        label: 'Expansion',
-        unit: 'money',
-        read: (s) => s.revenue?.movements?.expansion,
-      },
-      {
-        key: 'revenue.movements.contraction',
-        label: 'Contraction',
-        unit: 'money',
-        read: (s) => s.revenue?.movements?.contraction,
-        lowerIsBetter: true,
-      },
-      {
-        key: 'revenue.movements.churn',
-        label: 'Churn',
-        unit: 'money',
-        read: (s) => s.revenue?.movements?.churn,
-        lowerIsBetter: true,
-      },
-      {
-        key: 'revenue.cashCollected',
-        label: 'Cash collected',
-        unit: 'money',
-        read: (s) => s.revenue?.cashCollected,
-      },
-      {
-        key: 'revenue.refunds',
-        label: 'Refunds',
-        unit: 'money',
-        read: (s) => s.revenue?.refunds,
-        lowerIsBetter: true,
-      },
-      {
-        key: 'revenue.customerChurnRate',
-        label: 'Customer churn rate',
-        unit: 'ratio',
-        read: (s) => s.revenue?.customerChurnRate,
-        lowerIsBetter: true,
-      },
-      {
-        key: 'revenue.grossMrrChurn',
-        label: 'Gross MRR churn',
-        unit: 'ratio',
-        read: (s) => s.revenue?.grossMrrChurn,
-        lowerIsBetter: true,
-      },
-      {
-        key: 'revenue.netMrrChurn',
-        label: 'Net MRR churn',
-        unit: 'ratio',
-        read: (s) => s.revenue?.netMrrChurn,
-        lowerIsBetter: true,
-      },
-      { key: 'revenue.quickRatio', label: 'Quick ratio', unit: 'number', read: (s) => s.revenue?.quickRatio },
-      { key: 'revenue.nrr', label: 'Net revenue retention', unit: 'ratio', read: (s) => s.revenue?.nrr },
-      { key: 'revenue.grr', label: 'Gross revenue retention', unit: 'ratio', read: (s) => s.revenue?.grr },
-    ],
-  },
-  users: {
-    title: 'Users',
-    figures: [
-      { key: 'users.total', label: 'Total users', unit: 'count', read: (s) => s.users?.total },
-      { key: 'users.new', label: 'New users', unit: 'count', read: (s) => s.users?.new },
-      { key: 'users.active', label: 'Active users', unit: 'count', read: (s) => s.users?.active },
-      {
-        key: 'users.activationRate',
-        label: 'Activation rate',
-        unit: 'ratio',
-        read: (s) => s.users?.activationRate,
-      },
-    ],
-  },
-  engagement: {
-    title: 'Engagement',
-    figures: [
-      { key: 'engagement.dau', label: 'DAU', unit: 'count', read: (s) => s.engagement?.dau },
-      { key: 'engagement.wau', label: 'WAU', unit: 'count', read: (s) => s.engagement?.wau },
-      { key: 'engagement.mau', label: 'MAU', unit: 'count', read: (s) => s.engagement?.mau },
-      {
-        key: 'engagement.stickiness',
-        label: 'Stickiness (avg DAU / MAU)',
-        unit: 'ratio',
-        read: (s) => s.engagement?.stickiness,
-      },
-      {
-        key: 'engagement.dauOverWau',
-        label: 'DAU / WAU',
-        unit: 'ratio',
-        read: (s) => s.engagement?.dauOverWau,
-      },
-    ],
-  },
-  product: {
-    title: 'Product',
-    figures: [
-      {
-        key: 'product.coreAction.attempts',
-        label: 'Core action attempts',
-        unit: 'count',
-        read: (s) => s.product?.coreAction?.attempts,
-      },
-      {
-        key: 'product.coreAction.successes',
-        label: 'Core action successes',
-        unit: 'count',
-        read: (s) => s.product?.coreAction?.successes,
-      },
-      {
-        key: 'product.coreAction.successRate',
-        label: 'Core action success rate',
-        unit: 'ratio',
-        read: (s) => s.product?.coreAction?.successRate,
-      },
-    ],
-  },
-  funnel: {
-    title: 'Conversion funnel',
-    figures: [
-      {
-        key: 'funnel.signupToCoreAction',
-        label: 'Signup -> core action',
-        unit: 'ratio',
-        read: (s) => s.funnel?.signupToCoreAction,
-      },
-      {
-        key: 'funnel.coreActionToPayment',
-        label: 'Core action -> payment',
-        unit: 'ratio',
-        read: (s) => s.funnel?.coreActionToPayment,
-      },
-    ],
-  },
+const sectionTitles: Record<(typeof sectionIds)[number], string> = {
+  revenue: 'Revenue',
+  users: 'Users',
+  engagement: 'Engagement',
+  product: 'Product',
+  funnel: 'Conversion funnel',
 };
 
 export interface BuildReportInput {
@@ -325,7 +172,8 @@ export interface BuildReportInput {
   outcome: RuleOutcome;
   narrative: NarrativeResult;
   sourceLine: string;
-  mrrGoal: number;
+  /** MRR goal in minor units of the report currency; none: no goal line. */
+  mrrGoal?: number | undefined;
   metricChoices?: MetricChoice[];
   /** Figures a source could not provide, with the reason (e.g. "Product: feature usage (no query in @org/metrics)"). */
   unavailable?: string[];
@@ -333,10 +181,6 @@ export interface BuildReportInput {
 
 const iso = (d: Date) => d.toISOString();
 const day = (s: string) => s.slice(0, 10);
-
-function lastDay(endIso: string): string {
-  return day(new Date(new Date(endIso).getTime() - 86_400_000).toISOString());
-}
 
 function movementsChart(s: MetricsSnapshot): Chart | null {
   const m = s.revenue?.movements;
@@ -361,13 +205,14 @@ export function buildGrowthReport(input: BuildReportInput): GrowthReport {
   const { current, previous } = input;
   const missing: string[] = [];
   const sections: Section[] = sectionIds.map((id) => {
-    const spec = specs[id];
+    const title = sectionTitles[id];
     const figures: Figure[] = [];
-    for (const f of spec.figures) {
+    for (const f of figureCatalog) {
+      if (f.section !== id) continue;
       const c = f.read(current);
       const p = f.read(previous);
       if (c === undefined && p === undefined) {
-        missing.push(`${spec.title}: ${f.label}`);
+        missing.push(`${title}: ${f.label}`);
         continue;
       }
       figures.push({
@@ -377,10 +222,11 @@ export function buildGrowthReport(input: BuildReportInput): GrowthReport {
         current: c ?? null,
         previous: p ?? null,
         change: changeOf(c, p),
-        better: f.lowerIsBetter ? 'down' : 'up',
+        changeStyle: f.change,
+        better: f.better,
       });
     }
-    return { id, title: spec.title, figures, tables: [], charts: [], notes: [] };
+    return { id, title, figures, tables: [], charts: [], notes: [] };
   });
   const section = (id: Section['id']) => sections.find((s) => s.id === id)!;
 
@@ -476,17 +322,17 @@ export function buildGrowthReport(input: BuildReportInput): GrowthReport {
   return {
     version: REPORT_VERSION,
     kind: 'growth',
-    title: `Growth report ${day(iso(new Date(current.period.start)))} to ${lastDay(current.period.end)} (${input.periodDays} days)`,
+    // Ends are exclusive here as everywhere else (the dashboard, the CLI flags).
+    title: `Growth report ${day(current.period.start)} to ${day(current.period.end)} (exclusive, ${input.periodDays} days)`,
     asOf: iso(input.asOf),
     periodDays: input.periodDays,
     current: current.period,
     previous: previous.period,
     currency: current.currency,
-    goal: {
-      mrrGoal: input.mrrGoal,
-      mrr,
-      progress: mrr === null || input.mrrGoal === 0 ? null : mrr / input.mrrGoal,
-    },
+    goal:
+      input.mrrGoal === undefined || input.mrrGoal <= 0
+        ? null
+        : { mrrGoal: input.mrrGoal, mrr, progress: mrr === null ? null : mrr / input.mrrGoal },
     sections,
     insights: {
       source: input.narrative.source,

@@ -65,6 +65,14 @@ describe('growth report', () => {
     expect(mrr).toMatchObject({ current: 42_350, previous: 38_550, change: { absolute: 3_800 } });
     expect(mrr.change!.relative).toBeCloseTo(0.0986, 4);
     expect(report.goal).toEqual({ mrrGoal: 50_000, mrr: 42_350, progress: 0.847 });
+    expect(report.version).toBe(2);
+    const cash = report.sections[0]!.figures.filter((f) => f.key.includes('ash'));
+    expect(cash.map((f) => [f.label, f.current])).toEqual([
+      ['Cash collected (gross)', 53_100],
+      ['Net cash collected', 51_200],
+    ]);
+    const activation = report.sections[1]!.figures.find((f) => f.key === 'users.activationRate')!;
+    expect(activation.changeStyle).toBe('points');
     expect(report.insights.findings.map((f) => f.rule)).toContain('dead_webhooks');
     expect(report.missing).toEqual([]);
     expect(growthReportSchema.parse(report)).toEqual(report);
@@ -102,13 +110,36 @@ describe('growth report', () => {
       unavailable: ['Revenue: cash collected (no query in @org/billing-ledger yet)'],
     });
     expect(report.goal).toEqual({ mrrGoal: 50_000, mrr: null, progress: null });
+    expect(report.title).toBe('Growth report 2026-11-09 to 2026-11-16 (exclusive, 7 days)');
     expect(report.missing).toContain('Revenue: MRR');
     expect(report.missing.at(-1)).toBe('Revenue: cash collected (no query in @org/billing-ledger yet)');
     const md = renderMarkdown(report);
     expect(md).toContain('No data for this section in either period.');
     expect(md).toContain('**MRR goal:** $500.00 (no MRR figure for this period)');
     expect(renderHtml(report)).toContain('no MRR figure');
-    expect(JSON.parse(renderJson(report)).version).toBe(1);
+    expect(JSON.parse(renderJson(report)).version).toBe(2);
+  });
+
+  it('has no goal line anywhere without a goal', () => {
+    const outcome = evaluateRules(fixtureCurrent, fixturePrevious);
+    const narrative: NarrativeResult = {
+      source: 'rules',
+      narrative: narrativeFromRules(outcome),
+      fallback: { code: 'no_api_key', message: 'x' },
+    };
+    const report = buildGrowthReport({
+      asOf: new Date(fixtureCurrent.period.end),
+      periodDays: 7,
+      current: fixtureCurrent,
+      previous: fixturePrevious,
+      outcome,
+      narrative,
+      sourceLine: 'rules',
+    });
+    expect(report.goal).toBeNull();
+    expect(outcome.findings.map((f) => f.rule)).not.toContain('mrr_below_goal');
+    for (const text of [renderMarkdown(report), renderHtml(report)]) expect(text).not.toMatch(/goal/i);
+    expect(JSON.parse(renderJson(report)).goal).toBeNull();
   });
 
   it('publishes a JSON Schema of the report', () => {

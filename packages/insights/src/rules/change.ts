@@ -13,7 +13,9 @@ export function changeOf(
   if (current === undefined || current === null || previous === undefined || previous === null) return null;
   if (!Number.isFinite(current) || !Number.isFinite(previous)) return null;
   const absolute = current - previous;
-  return { absolute, relative: previous === 0 ? null : absolute / Math.abs(previous) };
+  const relative = previous === 0 ? null : absolute / Math.abs(previous);
+  // A denormal previous value overflows the ratio: as meaningless as a 0 base.
+  return { absolute, relative: relative !== null && Number.isFinite(relative) ? relative : null };
 }
 
 /** Ratio with an explicit "undefined" for a zero denominator, never NaN or Infinity. */

@@ -18,13 +18,17 @@ export async function generateReportAction(form: FormData): Promise<void> {
     const v = form.get(k);
     return typeof v === 'string' ? v : undefined;
   };
-  const period = parsePeriod({ days: field('days'), from: field('from'), to: field('to') }, new Date());
+  const now = new Date();
+  const period = parsePeriod({ days: field('days'), from: field('from'), to: field('to') }, now);
   const env = readAdminEnv();
   const db = await pool();
   const report = await generateGrowthReport(db, {
     asOf: period.toDate,
     days: period.days,
+    // Major units of the reporting currency; unset: no goal.
     mrrGoal: env.MRR_GOAL,
+    // A period that is not over (the default ends tomorrow) raises no findings from partial figures.
+    now,
     collect: { currency: env.REPORTING_CURRENCY, funnel: defaultFunnel },
     narrative: { enabled: false },
   });

@@ -125,7 +125,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
           Generated {formatDateTime(stored.generatedAt)} UTC ({stored.generatedBy}), report #{stored.id}.
         </p>
         <GenerateForm period={period} label="Regenerate with current data" />
-        {report.goal.progress !== null ? (
+        {report.goal && report.goal.progress !== null ? (
           <p data-testid="goal">
             MRR goal: {formatMoney(report.goal.mrr, currency)} of {formatMoney(report.goal.mrrGoal, currency)}{' '}
             ({formatPercent(report.goal.progress)})
