@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import { insertEvents } from '@org/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProductFixture } from './product-fixture.ts';
 import { runCli } from './support.ts';
@@ -45,4 +47,66 @@ describe('org-reports kpis', () => {
     expect((await runCli(['kpis', '--days', '0'], { DATABASE_URL: db.url })).code).toBe(64);
     expect((await runCli(['kpis', '--funnel', 'only_one'], { DATABASE_URL: db.url })).code).toBe(64);
   });
+
+  it('--as-of D counts no funnel conversion that happens at or after D', async () => {
+    const late = await createTestDatabase();
+    try {
+      await loadProductFixture(late.pool);
+      // Completions after the as-of instant (b) and exactly at it (c): not yet happened as of 2026-03-13.
+      await insertEvents(late.pool, 'demo', [
+        {
+          ...base,
+          id: randomUUID(),
+          userId: 'b',
+          name: 'enrichment_completed',
+          occurredAt: '2026-03-14T09:00:00.000Z',
+        },
+        {
+          ...base,
+          id: randomUUID(),
+          userId: 'c',
+          name: 'enrichment_completed',
+          occurredAt: '2026-03-13T00:00:00.000Z',
+        },
+      ]);
+      const funnelAt = async (asOf: string) => {
+        const run = await runCli(
+          [
+            'kpis',
+            '--as-of',
+            asOf,
+            '--days',
+            '14',
+            '--app',
+            'demo',
+            '--funnel',
+            'user_signed_up,enrichment_started,enrichment_completed',
+            '--json',
+          ],
+          { DATABASE_URL: late.url },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        return (JSON.parse(run.stdout).funnel as { users: number; conversion: number | null }[]).map((s) => [
+          s.users,
+          s.conversion,
+        ]);
+      };
+      // Independently: signups a, b, c in [02-27, 03-13); all three started before 03-13; only a completed before it.
+      expect(await funnelAt('2026-03-13')).toEqual([
+        [3, 1],
+        [3, 1],
+        [1, 0.3333], // conversions are rounded to 4 decimals
+      ]);
+      // As of 03-15 ([03-01, 03-15)): b's completion on 03-14 and c's at 03-13 00:00 have happened.
+      expect(await funnelAt('2026-03-15')).toEqual([
+        [3, 1],
+        [3, 1],
+        [3, 1],
+      ]);
+    } finally {
+      await late.drop();
+    }
+  });
 });
+
+const base = { category: 'feature', accountId: null, properties: {} };

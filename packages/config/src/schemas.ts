@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronSetting } from './cron.ts';
 
 const postgresUrl = z.string().refine((v) => {
   try {
@@ -166,18 +167,18 @@ export const ledger = {
     .describe(
       'Re-fetch each event object from Stripe (needs STRIPE_SECRET_KEY) instead of trusting the payload',
     ),
-  BILLING_RECONCILE_CRON: z
-    .string()
-    .default('30 2 * * *')
-    .describe("Cron (UTC) of the daily usage reconciliation of yesterday; 'off' disables"),
-  BILLING_WEBHOOK_RECOVERY_CRON: z
-    .string()
-    .default('17 * * * *')
-    .describe("Cron (UTC) of the missed-Stripe-webhook recovery; 'off' disables"),
-  BILLING_AUDIT_CRON: z
-    .string()
-    .default('0 6 * * *')
-    .describe("Cron (UTC) of the revenue audit of the current month; 'off' disables"),
+  BILLING_RECONCILE_CRON: cronSetting(
+    '30 2 * * *',
+    "Cron (UTC) of the daily usage reconciliation of yesterday; 'off' disables",
+  ),
+  BILLING_WEBHOOK_RECOVERY_CRON: cronSetting(
+    '17 * * * *',
+    "Cron (UTC) of the missed-Stripe-webhook recovery; 'off' disables",
+  ),
+  BILLING_AUDIT_CRON: cronSetting(
+    '0 6 * * *',
+    "Cron (UTC) of the revenue audit of the current month; 'off' disables",
+  ),
 };
 
 export const admin = {
