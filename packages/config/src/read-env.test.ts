@@ -64,6 +64,16 @@ describe('project env schemas', () => {
     ).toBe('whsec_a,whsec_b');
   });
 
+  it('reads MRR_GOAL in major units, with no goal by default', () => {
+    const goal = (value?: string) => readEnv(envSchemas.reporting, { MRR_GOAL: value }).MRR_GOAL;
+    expect(goal()).toBeUndefined();
+    expect(goal('')).toBeUndefined();
+    expect(goal('50000')).toBe(50_000);
+    expect(goal(' 1250.50 ')).toBe(1250.5);
+    for (const bad of ['0', '-5', '5e4', '$500', '1,000'])
+      expect(() => goal(bad), bad).toThrow(/MRR_GOAL: must be/);
+  });
+
   it('has every variable documented in .env.example with a purpose', () => {
     const example = readFileSync(path.join(import.meta.dirname, '../../../.env.example'), 'utf8');
     for (const { variable, purpose } of describeEnv(all)) {

@@ -90,12 +90,19 @@ export const reporting = {
     .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code such as usd')
     .default('usd')
     .describe('Currency reports convert to'),
-  MRR_GOAL: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(50000)
-    .describe('MRR goal in minor units for the growth report'),
+  // Major units, because people state goals that way ("50000" is $50,000, not $500); no default:
+  // without a goal, reports and the dashboard show no goal line.
+  MRR_GOAL: z
+    .string()
+    .trim()
+    .regex(
+      /^\d+(\.\d+)?$/,
+      'must be an amount in major units of REPORTING_CURRENCY, such as 50000 or 1250.50',
+    )
+    .transform(Number)
+    .refine((n) => n > 0, 'must be more than 0 (leave it unset for no goal)')
+    .optional()
+    .describe('MRR goal in major units of REPORTING_CURRENCY (50000 = $50,000.00); unset: no goal'),
   USAGE_PROVIDER_NAME: z
     .string()
     .min(1)
