@@ -12,7 +12,7 @@ import {
   type Worker,
 } from '@org/billing-ledger';
 import { type Database, migrate, openDatabase } from '@org/db';
-import { createEventInboxDrainer } from '@org/metrics';
+import { createEventInboxDrainer, maintainEventPartitions } from '@org/metrics';
 import Stripe from 'stripe';
 import { createApp } from './app.ts';
 import type { WebhooksEnv } from './env.ts';
@@ -84,6 +84,19 @@ export async function startServer(
     intervalMs: 1000,
     onError: (error) => log(`event inbox drain failed: ${(error as Error).message}`),
   });
+  // The monthly partitions of `events` for the ingest window and 3 months ahead, at start and
+  // hourly, so ingest requests find them in place instead of creating them.
+  const maintainPartitions = () =>
+    maintainEventPartitions(db.pool, { asOf: new Date() }).then(
+      (r) => {
+        if (r.skipped.length > 0)
+          log(`event partitions busy, retried within the hour: ${r.skipped.join(', ')}`);
+      },
+      (error: unknown) => log(`event partition maintenance failed: ${(error as Error).message}`),
+    );
+  await maintainPartitions();
+  const partitionTimer = setInterval(maintainPartitions, 3_600_000);
+  partitionTimer.unref();
   const app = createApp({
     pool: db.pool,
     eventDrainer,
@@ -107,6 +120,7 @@ export async function startServer(
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(partitionTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await eventDrainer
         .close()
