@@ -60,10 +60,12 @@ export {
   createStripeWebhookHandler,
   errorResponse,
   type Health,
+  type HealthOptions,
   healthCheck,
   httpStatusFor,
   MAX_WEBHOOK_BODY_BYTES,
   type StripeWebhookOptions,
+  stripeInboxBacklog,
 } from './http/stripe-webhook.ts';
 
 // Processing the inbox: the processor, the event handler registry, the worker.

@@ -2,15 +2,19 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Pool } from '@org/db';
 import Stripe from 'stripe';
-import { createApp } from '../../src/app.ts';
+import { type AppDeps, createApp } from '../../src/app.ts';
 
 export const SECRET = 'whsec_test_current';
 export const OLD_SECRET = 'whsec_test_previous';
 export const stripe = new Stripe('sk_test_unused');
 
 /** The real app on a loopback port over `pool`. */
-export async function startApp(pool: Pool, secrets = [SECRET, OLD_SECRET]) {
-  const app = createApp({ pool, stripe, webhookSecrets: secrets });
+export async function startApp(
+  pool: Pool,
+  secrets = [SECRET, OLD_SECRET],
+  deps: Partial<Omit<AppDeps, 'pool' | 'stripe' | 'webhookSecrets'>> = {},
+) {
+  const app = createApp({ ...deps, pool, stripe, webhookSecrets: secrets });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;

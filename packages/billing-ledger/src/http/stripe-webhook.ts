@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { LedgerError, type LedgerErrorCode } from '../errors.ts';
+import { DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE } from '../queue.ts';
 import { databaseErrorKind } from '../store/db-errors.ts';
-import { type InboxStats, inboxStats, receiveEvent } from '../store/inbox.ts';
+import { type InboxStats, receiveEvent } from '../store/inbox.ts';
 import { storableContent } from '../stripe/content.ts';
 import { parseEvent } from '../stripe/parse.ts';
 
@@ -177,27 +178,101 @@ function signedTimestamp(header: string): number {
 }
 
 export interface Health {
+  /** `degraded`: dead events, or a backlog older than `maxBacklogAgeSeconds` (see `problems`). */
   status: 'ok' | 'degraded';
   db: 'up' | 'down';
+  /** The Stripe inbox: events not yet done and the age of the oldest of them (null: none). */
   queue: Pick<InboxStats, 'pending' | 'processing' | 'failed' | 'dead' | 'oldestPendingAgeSeconds'> | null;
+  /** Why the status is `degraded`, as sentences. */
+  problems: string[];
 }
 
-/** `GET /healthz` body: database reachability and queue depth; 503 when the database is down. */
-export async function healthCheck(
+export interface HealthOptions {
+  asOf?: Date;
+  queueSchema?: string;
+  /** A pending or failed event older than this means the workers are not keeping up. Default 300 s. */
+  maxBacklogAgeSeconds?: number;
+  /** A database that has not answered by then counts as down. Default 5,000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * The Stripe path's backlog, cheaply: only events not done (pending, failed, dead) are read, along
+ * the (status, received_at) index, so the check costs the same with millions of processed events.
+ */
+export async function stripeInboxBacklog(
   pool: pg.Pool,
   options: { asOf?: Date; queueSchema?: string } = {},
+): Promise<NonNullable<Health['queue']>> {
+  const asOf = options.asOf ?? new Date();
+  const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid queue schema name ${schema}`);
+  const [byStatus, active] = await Promise.all([
+    pool.query<{ status: 'pending' | 'failed' | 'dead'; n: number; oldest: Date | null }>(
+      `select status, count(*)::int as n, min(received_at) as oldest from public.stripe_events
+       where status in ('pending', 'failed', 'dead') group by status`,
+    ),
+    pool
+      .query<{ n: number }>(
+        `select count(*)::int as n from ${schema}.job where name = $1 and state = 'active'`,
+        [STRIPE_EVENTS_QUEUE],
+      )
+      .catch(() => ({ rows: [{ n: 0 }] })), // queue not installed yet: nothing is processing
+  ]);
+  const backlog = {
+    pending: 0,
+    processing: active.rows[0]?.n ?? 0,
+    failed: 0,
+    dead: 0,
+    oldestPendingAgeSeconds: null as number | null,
+  };
+  let oldest: Date | null = null;
+  for (const r of byStatus.rows) {
+    backlog[r.status] = r.n;
+    if (r.status !== 'dead' && r.oldest && (!oldest || r.oldest < oldest)) oldest = r.oldest;
+  }
+  if (oldest)
+    backlog.oldestPendingAgeSeconds = Math.max(0, Math.round((asOf.getTime() - oldest.getTime()) / 1000));
+  return backlog;
+}
+
+/**
+ * `GET /healthz` body for the Stripe path: database reachability (503 when it is down or does not
+ * answer within `timeoutMs`) and the inbox backlog; `degraded` (still 200: intake works) with dead
+ * events or a backlog older than `maxBacklogAgeSeconds`.
+ */
+export async function healthCheck(
+  pool: pg.Pool,
+  options: HealthOptions = {},
 ): Promise<{ status: number; body: Health }> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const maxAge = options.maxBacklogAgeSeconds ?? 300;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const s = await inboxStats(pool, options);
-    const queue = {
-      pending: s.pending,
-      processing: s.processing,
-      failed: s.failed,
-      dead: s.dead,
-      oldestPendingAgeSeconds: s.oldestPendingAgeSeconds,
+    const queue = await Promise.race([
+      stripeInboxBacklog(pool, options),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    const problems: string[] = [];
+    if (queue.dead > 0) problems.push(`${queue.dead} dead Stripe events (replay them once fixed)`);
+    if (queue.oldestPendingAgeSeconds !== null && queue.oldestPendingAgeSeconds > maxAge)
+      problems.push(
+        `the oldest unprocessed Stripe event is ${queue.oldestPendingAgeSeconds} s old (over ${maxAge} s): is a worker running?`,
+      );
+    return { status: 200, body: { status: problems.length ? 'degraded' : 'ok', db: 'up', queue, problems } };
+  } catch (error) {
+    return {
+      status: 503,
+      body: {
+        status: 'degraded',
+        db: 'down',
+        queue: null,
+        problems: [`the database is unreachable: ${(error as Error).message}`],
+      },
     };
-    return { status: 200, body: { status: s.dead > 0 ? 'degraded' : 'ok', db: 'up', queue } };
-  } catch {
-    return { status: 503, body: { status: 'degraded', db: 'down', queue: null } };
+  } finally {
+    clearTimeout(timer);
   }
 }
