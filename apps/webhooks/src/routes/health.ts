@@ -37,7 +37,8 @@ export function healthRoute(options: HealthRouteOptions): Hono {
       healthCheck(options.pool, ledgerOptions),
       withTimeout(eventInboxHealth(options.pool), timeoutMs).catch(() => null),
     ]);
-    const body = { ...ledger.body, events, problems: [...ledger.body.problems] };
+    const { status, db, queue, problems } = ledger.body;
+    const body = { status, db, queue, events, problems: [...problems] };
     if (ledger.body.db === 'up' && events === null)
       body.problems.push('the product event inbox could not be read');
     else if (events?.oldestPendingAgeSeconds != null && events.oldestPendingAgeSeconds > maxEventAge)
