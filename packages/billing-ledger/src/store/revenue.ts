@@ -87,7 +87,9 @@ export interface RevenueSummary {
   /** Customers paying at `from`: their MRR at `to` / at `from` (GRR caps each at its start), both at the rate of `to`. */
   nrr: number | null;
   grr: number | null;
+  /** Subscriptions active or past_due as of `to` (capped at asOf), not today. */
   activeSubscriptions: number;
+  /** Subscriptions trialing as of `to` (capped at asOf). */
   trialingSubscriptions: number;
   failedPayments: number;
   cash: { collected: number; refunds: number; net: number; payments: number; refundCount: number };
@@ -628,6 +630,58 @@ async function breakdown(db: Queryable, p: Plan, from: Date, to: Date): Promise<
   });
 }
 
+/**
+ * Active (active or past_due) and trialing subscriptions as of `at`: each subscription's state
+ * just before `at`, from the latest version applied before it (the first version counts from the
+ * subscription's start, as for MRR). A trial whose end has passed counts as active, a
+ * subscription whose final service period has ended counts as neither: the same instants that
+ * start and end its MRR intervals, whether or not the event reporting them has arrived yet.
+ */
+async function subscriptionsAt(
+  db: Queryable,
+  at: Date,
+  currency: string | null,
+): Promise<{ rows: { active: number; trialing: number }[] }> {
+  return db.query<{ active: number; trialing: number }>(
+    `with latest as (
+       select distinct on (subscription_id) subscription_id, snapshot
+       from public.stripe_subscription_versions where src_at < $1
+       order by subscription_id, src_at desc, src_rank desc, src_event desc
+     ),
+     started as (
+       -- a subscription whose first version was applied after $1 but that started before it
+       select distinct on (subscription_id) subscription_id, snapshot
+       from public.stripe_subscription_versions v
+       where src_at >= $1 and not exists (select 1 from latest l where l.subscription_id = v.subscription_id)
+       order by subscription_id, src_at, src_rank, src_event
+     ),
+     state as (
+       select x.snapshot->>'status' as status,
+              (x.snapshot->>'trialEnd')::float8 as trial_end,
+              coalesce(
+                least((x.snapshot->>'endedAt')::float8, (x.snapshot->>'cancelAt')::float8,
+                      case when (x.snapshot->>'cancelAtPeriodEnd')::boolean then (x.snapshot->>'currentPeriodEnd')::float8 end),
+                case when x.snapshot->>'status' = 'canceled' then (x.snapshot->>'canceledAt')::float8 end
+              ) as ended
+       from (
+         select snapshot from latest
+         union all
+         select snapshot from started
+         where least((snapshot->>'startDate')::float8, (snapshot->>'created')::float8) < extract(epoch from $1::timestamptz)
+       ) x
+       where $2::text is null or coalesce(x.snapshot->>'currency', $2) = $2
+     ),
+     live as (
+       select case when status = 'trialing' and trial_end < extract(epoch from $1::timestamptz) then 'active' else status end as status
+       from state where ended is null or ended >= extract(epoch from $1::timestamptz)
+     )
+     select count(*) filter (where status in ('active', 'past_due'))::int as active,
+            count(*) filter (where status = 'trialing')::int as trialing
+     from live`,
+    [at, currency],
+  );
+}
+
 /** Every revenue figure for [from, to): the JSON of `org-reports revenue`. */
 export async function revenueSummary(db: Queryable, q: RangeQuery): Promise<RevenueSummary> {
   const to = capTo(q);
@@ -639,11 +693,7 @@ export async function revenueSummary(db: Queryable, q: RangeQuery): Promise<Reve
     cash(db, p, q.from, to),
     usageRevenue(db, p, q.from, to),
     breakdown(db, p, q.from, to),
-    db.query<{ active: number; trialing: number }>(
-      `select count(*) filter (where status in ('active', 'past_due'))::int as active, count(*) filter (where status = 'trialing')::int as trialing
-       from public.stripe_subscriptions s where ${p.choices.currencies === 'convert' ? 'true' : 'coalesce(s.currency, $1) = $1'}`,
-      p.choices.currencies === 'convert' ? [] : [p.choices.currency],
-    ),
+    subscriptionsAt(db, to, p.choices.currencies === 'convert' ? null : p.choices.currency),
     db.query<{ n: number }>(
       `select count(distinct coalesce(payload->'data'->'object'->>'id', id))::int as n from public.stripe_events
        where type in ('invoice.payment_failed', 'payment_intent.payment_failed') and created_at >= $1 and created_at < $2
