@@ -26,6 +26,9 @@ async function demoRun(seed: string) {
     '--months',
     '3',
     '--no-dashboard',
+    // A pinned end: without it the world ends today, and two runs across midnight would differ.
+    '--end',
+    '2026-11-01',
     '--out-dir',
     outDir,
     '--json',
@@ -52,6 +55,8 @@ describe('org-reports demo', () => {
     expect(first.md).toContain('MRR');
     // Stripe customers carry the product user id, so lifecycle sees who pays and who churned.
     expect(first.json.lifecycle.userStages.paying).toBeGreaterThan(0);
+    expect(first.json.asOf).toBe('2026-11-01T00:00:00.000Z');
+    expect(first.json.cli).toMatch(/^(pnpm|npx --yes pnpm@\S+) org-reports$/);
 
     const second = await demoRun('7');
     expect(second.md).toBe(first.md);
