@@ -11,6 +11,7 @@ export {
   type RevenueCohort,
   type RevenueCohortRow,
   type RevenueRetentionCell,
+  weightedRetentionSummary,
 } from './calc/retention.ts';
 export { CohortsError, type CohortsErrorCode } from './errors.ts';
 export { type RefreshOptions, type RefreshResult, refreshCohorts, storedUserRetention } from './refresh.ts';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Granularity, RetentionMatrix, RetentionMode } from './calc/retention.ts';
+import type { Granularity, RetentionCohort, RetentionMatrix, RetentionMode } from './calc/retention.ts';
 import { revenueRetentionRows } from './store/revenue.ts';
 import { recentCohortRange, userRetention } from './store/user-retention.ts';
 
@@ -103,9 +103,14 @@ interface Cell {
   retained: number;
 }
 
+/** The cells the cohorts have reached (periods not reached yet are not stored). */
 const flatten = (m: RetentionMatrix): Cell[] =>
   m.cohorts.flatMap((c) =>
-    c.periods.map((p) => ({ cohortStart: c.cohortStart, period: p.period, size: c.size, retained: p.users })),
+    c.periods.flatMap((p) =>
+      p.users === null
+        ? []
+        : [{ cohortStart: c.cohortStart, period: p.period, size: c.size, retained: p.users }],
+    ),
   );
 
 async function upsertUserCells(
@@ -137,13 +142,15 @@ async function upsertUserCells(
   return r.rowCount ?? 0;
 }
 
-/** The stored matrix (as refreshed), in the same shape as userRetention(). */
+/**
+ * The stored matrix (as refreshed), in the shape of userRetention()'s cohorts: every cohort has
+ * a cell per period up to the longest one, null where the refresh found the period not reached.
+ * `weightedRetentionSummary(rows)` gives its summary row.
+ */
 export async function storedUserRetention(
   pool: Pool,
   input: { granularity: Granularity; mode: RetentionMode; app?: string | undefined; from?: Date; to?: Date },
-): Promise<
-  { cohortStart: string; size: number; periods: { period: number; users: number; rate: number | null }[] }[]
-> {
+): Promise<RetentionCohort[]> {
   const { rows } = await pool.query<{ cs: string; size: number; period: number; retained: number }>(
     `select to_char(cohort_start, 'YYYY-MM-DD') as cs, cohort_size as size, period, retained from public.cohort_user_retention
      where app = $1 and granularity = $2 and mode = $3 and ($4::date is null or cohort_start >= $4) and ($5::date is null or cohort_start < $5)
@@ -156,21 +163,23 @@ export async function storedUserRetention(
       input.to?.toISOString().slice(0, 10) ?? null,
     ],
   );
-  const out = new Map<
-    string,
-    { cohortStart: string; size: number; periods: { period: number; users: number; rate: number | null }[] }
-  >();
+  const out = new Map<string, RetentionCohort>();
+  const width = Math.max(0, ...rows.map((r) => r.period + 1));
   for (const r of rows) {
     let c = out.get(r.cs);
     if (!c) {
-      c = { cohortStart: r.cs, size: r.size, periods: [] };
+      c = {
+        cohortStart: r.cs,
+        size: r.size,
+        periods: Array.from({ length: width }, (_, k) => ({ period: k, users: null, rate: null })),
+      };
       out.set(r.cs, c);
     }
-    c.periods.push({
+    c.periods[r.period] = {
       period: r.period,
       users: r.retained,
       rate: r.size === 0 ? null : Math.round((r.retained / r.size) * 10_000) / 10_000,
-    });
+    };
   }
   return [...out.values()];
 }

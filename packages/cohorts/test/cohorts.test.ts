@@ -4,10 +4,12 @@ import { insertEvents, type ParsedWireEvent } from '@org/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   churnByCohort,
+  recentCohortRange,
   refreshCohorts,
   revenueRetention,
   storedUserRetention,
   userRetention,
+  weightedRetentionSummary,
 } from '../src/index.ts';
 
 const ev = (userId: string, name: string, at: string, category = 'feature'): ParsedWireEvent => ({
@@ -55,8 +57,10 @@ describe('user retention', () => {
     const m = await userRetention(db.pool, { ...weekly, mode: 'on' });
     expect(m.cohorts.map((c) => [c.cohortStart, c.size, c.periods.map((p) => p.users)])).toEqual([
       ['2026-03-02', 2, [2, 1, 0, 1]],
-      ['2026-03-09', 1, [1, 1, 0]],
+      // Week 3 of this cohort starts after the as-of day: not reached, null (not 0).
+      ['2026-03-09', 1, [1, 1, 0, null]],
     ]);
+    expect(m.cohorts[1]!.periods[3]).toEqual({ period: 3, users: null, rate: null });
     expect(m.summary.map((s) => s.rate)).toEqual([1, 0.6667, 0, 0.5]);
   });
 
@@ -64,7 +68,7 @@ describe('user retention', () => {
     const m = await userRetention(db.pool, { ...weekly, mode: 'on_or_after' });
     expect(m.cohorts.map((c) => c.periods.map((p) => p.users))).toEqual([
       [2, 1, 1, 1],
-      [1, 1, 0],
+      [1, 1, 0, null],
     ]);
     expect(m.summary.map((s) => s.rate)).toEqual([1, 0.6667, 0.3333, 0.5]);
   });
@@ -142,6 +146,45 @@ describe('refresh', () => {
     const after = await storedUserRetention(db.pool, { granularity: 'week', mode: 'on', app: 'app' });
     expect(after.find((c) => c.cohortStart === '2026-03-02')!.periods.map((p) => p.users)).toEqual([
       2, 1, 1, 1,
+    ]);
+  });
+});
+
+describe('cohorts as of an instant', () => {
+  it('holds no user who signs up after the as-of instant: the running week starts at 100%', async () => {
+    // Wednesday 2026-04-08 12:00 is the as-of instant; the week began Monday 2026-04-06.
+    await insertEvents(db.pool, 'asof', [
+      ev('m', 'user_signed_up', '2026-04-06T09:00:00Z', 'lifecycle'),
+      ev('t', 'user_signed_up', '2026-04-07T09:00:00Z', 'lifecycle'),
+      ev('w', 'user_signed_up', '2026-04-08T09:00:00Z', 'lifecycle'),
+      // Later the same week: after the as-of instant.
+      ev('late1', 'user_signed_up', '2026-04-08T15:00:00Z', 'lifecycle'),
+      ev('late2', 'user_signed_up', '2026-04-10T09:00:00Z', 'lifecycle'),
+      ev('older', 'user_signed_up', '2026-03-30T09:00:00Z', 'lifecycle'),
+    ]);
+    const asOf = new Date('2026-04-08T12:00:00Z');
+    for (const granularity of ['day', 'week', 'month'] as const) {
+      const m = await userRetention(db.pool, {
+        granularity,
+        mode: 'on',
+        ...recentCohortRange(granularity, asOf, 3),
+        asOf,
+        app: 'asof',
+      });
+      const current = m.cohorts.at(-1)!;
+      expect(current.size, granularity).toBe(granularity === 'day' ? 1 : 3);
+      expect(current.periods[0], granularity).toMatchObject({ users: current.size, rate: 1 });
+    }
+    // The stored tables say the same after a refresh, with the weighted summary on top.
+    await refreshCohorts(db.pool, { asOf, app: 'asof' });
+    const stored = await storedUserRetention(db.pool, { granularity: 'week', mode: 'on', app: 'asof' });
+    expect(stored.map((c) => [c.cohortStart, c.size, c.periods.map((p) => p.users)])).toEqual([
+      ['2026-03-30', 1, [1, 0]],
+      ['2026-04-06', 3, [3, null]],
+    ]);
+    expect(weightedRetentionSummary(stored)).toEqual([
+      { period: 0, users: 4, rate: 1 },
+      { period: 1, users: 0, rate: 0 },
     ]);
   });
 });

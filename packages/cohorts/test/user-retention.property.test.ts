@@ -1,7 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodIndex, periodStart, userRetention } from '../src/index.ts';
+import {
+  periodIndex,
+  periodStart,
+  periodsReached,
+  userRetention,
+  weightedRetentionSummary,
+} from '../src/index.ts';
 
 // userRetention (which reads the week and month bitmap rollups, and for weeks each user's bitmap of
 // weeks since their cohort) against the definition, computed here from the same users and active
@@ -99,6 +105,9 @@ describe('userRetention', () => {
             for (const u of list) {
               if (app !== undefined && u.app !== app) continue;
               const start = u.signup ?? u.start;
+              // A cohort holds only users whose cohort instant is before the as-of instant.
+              const instant = BASE + start * DAY + u.hour * 3_600_000;
+              if (instant >= Math.min(to.getTime(), asOf.getTime())) continue;
               const cs = periodStart(granularity, dayOf(start));
               sizes.set(cs, (sizes.get(cs) ?? 0) + 1);
               const ks = u.active
@@ -114,16 +123,25 @@ describe('userRetention', () => {
                 if (k < periods) cells.set(`${cs} ${k}`, (cells.get(`${cs} ${k}`) ?? 0) + 1);
             }
             expect(new Map(m.cohorts.map((c) => [c.cohortStart, c.size]))).toEqual(sizes);
-            for (const c of m.cohorts)
+            const width = Math.max(0, ...m.cohorts.map((c) => c.periods.length));
+            for (const c of m.cohorts) {
+              // Rectangular: a cell per period for every cohort, null where it is not reached yet.
+              expect(c.periods.map((p) => p.period)).toEqual(Array.from({ length: width }, (_, k) => k));
+              const reached = periodsReached(granularity, c.cohortStart, lastDay, periods);
               for (const p of c.periods)
                 expect([c.cohortStart, p.period, p.users]).toEqual([
                   c.cohortStart,
                   p.period,
-                  cells.get(`${c.cohortStart} ${p.period}`) ?? 0,
+                  p.period < reached ? (cells.get(`${c.cohortStart} ${p.period}`) ?? 0) : null,
                 ]);
+            }
             // Every retained cell lies in a period the cohort has reached, so it is in the matrix.
-            const shown = m.cohorts.reduce((n, c) => n + c.periods.reduce((s, p) => s + p.users, 0), 0);
+            const shown = m.cohorts.reduce(
+              (n, c) => n + c.periods.reduce((s, p) => s + (p.users ?? 0), 0),
+              0,
+            );
             expect(shown).toBe([...cells.values()].reduce((a, b) => a + b, 0));
+            expect(m.summary).toEqual(weightedRetentionSummary(m.cohorts));
           } finally {
             await client.query('rollback');
             client.release();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildRetentionMatrix, buildRevenueCohorts } from './retention.ts';
+import { buildRetentionMatrix, buildRevenueCohorts, weightedRetentionSummary } from './retention.ts';
 
 describe('retention matrices', () => {
   it('weights the summary by cohort size over the cohorts that reached each period', () => {
@@ -19,6 +19,11 @@ describe('retention matrices', () => {
       periodsOf: (c) => (c === '2026-01-05' ? 2 : 1),
     });
     expect(m.cohorts[0]!.periods.map((p) => p.rate)).toEqual([1, 0.5]);
+    // The younger cohort has not reached period 1: null, not 0.
+    expect(m.cohorts[1]!.periods).toEqual([
+      { period: 0, users: 27, rate: 0.9 },
+      { period: 1, users: null, rate: null },
+    ]);
     expect(m.summary).toEqual([
       { period: 0, users: 37, rate: 0.925 },
       { period: 1, users: 5, rate: 0.5 },
@@ -53,6 +58,42 @@ describe('retention matrices', () => {
         },
       ),
     );
+  });
+
+  it('weights the summary row by cohort size over the cohorts that reached each period (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ size: fc.integer({ min: 1, max: 500 }), reached: fc.nat({ max: 6 }), seed: fc.nat() }),
+          { maxLength: 8 },
+        ),
+        (spec) => {
+          const cohorts = spec.map(({ size, reached, seed }) => ({
+            size,
+            periods: Array.from({ length: 6 }, (_, k) => ({
+              period: k,
+              users: k < reached ? (seed * (k + 7)) % (size + 1) : null,
+            })),
+          }));
+          const summary = weightedRetentionSummary(cohorts);
+          for (const cell of summary) {
+            const reached = cohorts.filter((c) => c.periods[cell.period]!.users !== null);
+            if (reached.length === 0) {
+              expect(cell).toEqual({ period: cell.period, users: null, rate: null });
+              continue;
+            }
+            const size = reached.reduce((n, c) => n + c.size, 0);
+            // The weighted mean of the rates = retained users / sizes.
+            const mean =
+              reached.reduce((n, c) => n + (c.periods[cell.period]!.users! / c.size) * c.size, 0) / size;
+            expect(cell.rate!).toBeCloseTo(mean, 4);
+            expect(cell.rate!).toBeGreaterThanOrEqual(0);
+            expect(cell.rate!).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
+    expect(weightedRetentionSummary([])).toEqual([]);
   });
 
   it('computes NRR and GRR per month', () => {

@@ -11,14 +11,16 @@ export interface CohortCount {
 
 export interface RetentionCell {
   period: number;
-  users: number;
-  /** users / cohort size, 4 decimals; null for an empty cohort. */
+  /** Users of the cohort active in the period; null for a period the cohort has not reached yet. */
+  users: number | null;
+  /** users / cohort size, 4 decimals; null for an empty cohort or a period not reached yet. */
   rate: number | null;
 }
 
 export interface RetentionCohort {
   cohortStart: string;
   size: number;
+  /** One cell per period of the matrix (the same count for every cohort), unreached ones null. */
   periods: RetentionCell[];
 }
 
@@ -33,8 +35,41 @@ export interface RetentionMatrix {
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /**
+ * The summary row of a retention matrix (METRICS.md): per period k, the retained users of the
+ * cohorts that have reached k over the sum of their sizes, i.e. the cohort-size-weighted mean of
+ * their rates. Cohorts that have not reached k (a null or missing cell) are left out of both
+ * sums; a period no cohort has reached gets null.
+ */
+export function weightedRetentionSummary(
+  cohorts: readonly { size: number; periods: readonly { period: number; users: number | null }[] }[],
+): RetentionCell[] {
+  const periods = Math.max(0, ...cohorts.flatMap((c) => c.periods.map((p) => p.period + 1)));
+  const summary: RetentionCell[] = [];
+  for (let k = 0; k < periods; k++) {
+    let users = 0;
+    let size = 0;
+    let reached = false;
+    for (const c of cohorts) {
+      const cell = c.periods.find((p) => p.period === k);
+      if (!cell || cell.users === null) continue;
+      reached = true;
+      users += cell.users;
+      size += c.size;
+    }
+    summary.push(
+      reached
+        ? { period: k, users, rate: size === 0 ? null : round4(users / size) }
+        : { period: k, users: null, rate: null },
+    );
+  }
+  return summary;
+}
+
+/**
  * `sizes`: cohort start -> size; `counts`: retained users per (cohort, period); `periodsOf`:
- * how many periods each cohort has reached as of the computation (cells beyond are omitted).
+ * how many periods each cohort has reached as of the computation. Every cohort gets as many cells
+ * as the cohort that reached the most; the cells a cohort has not reached are null (not 0: the
+ * period has not happened for it yet).
  */
 export function buildRetentionMatrix(input: {
   granularity: Granularity;
@@ -44,31 +79,29 @@ export function buildRetentionMatrix(input: {
   periodsOf: (cohortStart: string) => number;
 }): RetentionMatrix {
   const byKey = new Map(input.counts.map((c) => [`${c.cohortStart}|${c.period}`, c.retained]));
-  const cohorts: RetentionCohort[] = [...input.sizes.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([cohortStart, size]) => {
-      const n = input.periodsOf(cohortStart);
-      const periods: RetentionCell[] = [];
-      for (let k = 0; k < n; k++) {
-        const users = byKey.get(`${cohortStart}|${k}`) ?? 0;
-        periods.push({ period: k, users, rate: size === 0 ? null : round4(users / size) });
+  const starts = [...input.sizes.keys()].sort();
+  const reached = new Map(starts.map((cs) => [cs, input.periodsOf(cs)]));
+  const width = Math.max(0, ...reached.values());
+  const cohorts: RetentionCohort[] = starts.map((cohortStart) => {
+    const size = input.sizes.get(cohortStart)!;
+    const n = reached.get(cohortStart)!;
+    const periods: RetentionCell[] = [];
+    for (let k = 0; k < width; k++) {
+      if (k >= n) {
+        periods.push({ period: k, users: null, rate: null });
+        continue;
       }
-      return { cohortStart, size, periods };
-    });
-  const maxPeriods = Math.max(0, ...cohorts.map((c) => c.periods.length));
-  const summary: RetentionCell[] = [];
-  for (let k = 0; k < maxPeriods; k++) {
-    let users = 0;
-    let size = 0;
-    for (const c of cohorts) {
-      const cell = c.periods[k];
-      if (!cell) continue;
-      users += cell.users;
-      size += c.size;
+      const users = byKey.get(`${cohortStart}|${k}`) ?? 0;
+      periods.push({ period: k, users, rate: size === 0 ? null : round4(users / size) });
     }
-    summary.push({ period: k, users, rate: size === 0 ? null : round4(users / size) });
-  }
-  return { granularity: input.granularity, mode: input.mode, cohorts, summary };
+    return { cohortStart, size, periods };
+  });
+  return {
+    granularity: input.granularity,
+    mode: input.mode,
+    cohorts,
+    summary: weightedRetentionSummary(cohorts),
+  };
 }
 
 export interface RevenueCohortRow {

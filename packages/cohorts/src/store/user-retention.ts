@@ -14,7 +14,11 @@ export interface UserRetentionOptions {
   /** Cohorts whose start (signup instant) is in [from, to). */
   from: Date;
   to: Date;
-  /** Activity up to this instant counts (default `to`). */
+  /**
+   * The as-of instant (default `to`): activity before it counts, and a cohort holds only the
+   * users who signed up before it (a cohort period still running at `asOf` has only its members
+   * so far, so its period 0 is 100% "on").
+   */
   asOf?: Date;
   app?: string | undefined;
   /** Periods per cohort (default 12; day granularity 30). */
@@ -43,7 +47,9 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
   const cap = input.periods ?? (g === 'day' ? 30 : 12);
   const asOf = input.asOf ?? input.to;
   const lastDay = utcDay(new Date(asOf.getTime() - 1));
-  const params: unknown[] = [input.app ?? null, input.from, input.to, lastDay, cap];
+  // No member signs up at or after the as-of instant, whatever the cohort range says.
+  const membersBefore = asOf < input.to ? asOf : input.to;
+  const params: unknown[] = [input.app ?? null, input.from, membersBefore, lastDay, cap];
   const cells =
     g === 'week' && cap <= MAX_COHORT_WEEK_BIT + 1
       ? weekCellsFromCohortBits(input.mode, lastDay, params)
