@@ -48,7 +48,7 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
   const asOf = input.asOf ?? input.to;
   const lastDay = utcDay(new Date(asOf.getTime() - 1));
   // No member signs up at or after the as-of instant, whatever the cohort range says.
-  const membersBefore = asOf < input.to ? asOf : input.to;
+  const membersBefore = new Date(Math.min(asOf.getTime(), input.to.getTime()));
   const params: unknown[] = [input.app ?? null, input.from, membersBefore, lastDay, cap];
   const cells =
     g === 'week' && cap <= MAX_COHORT_WEEK_BIT + 1
