@@ -27,7 +27,10 @@ const sourceUrls = {
       if (!text.includes('import.meta.url')) return undefined;
       const relative = posix(path.relative(outDir, args.path));
       return {
-        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`),
+        contents: text.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(relative)}, import.meta.url).href`,
+        ),
         loader: 'ts',
       };
     });
@@ -85,7 +88,10 @@ export async function build({ quiet = false } = {}) {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((file) => !file.includes('node_modules/'))
     .map((file) => posix(path.relative(appDir, path.resolve(appDir, file))));
-  writeFileSync(`${inputsFile}.${process.pid}.tmp`, `${JSON.stringify({ builtAt: started, inputs }, null, 2)}\n`);
+  writeFileSync(
+    `${inputsFile}.${process.pid}.tmp`,
+    `${JSON.stringify({ builtAt: started, inputs }, null, 2)}\n`,
+  );
   renameSync(`${inputsFile}.${process.pid}.tmp`, inputsFile);
   if (!quiet)
     process.stderr.write(
