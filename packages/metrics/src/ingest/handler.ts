@@ -145,7 +145,7 @@ export function createIngestHandler(options: IngestHandlerOptions): IngestHandle
       if (cached) return cached;
     }
     const generation = keyCacheGeneration();
-    const found = await verifyApiKey(options.pool, hash);
+    const found = await verifyApiKey(options.pool, hash, limits);
     if (found && cacheMs > 0) rememberKey(hash, found, at, generation);
     return found?.app ?? null;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { limitedWrite, type WriteLimits } from './tx.ts';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -55,12 +56,19 @@ export function forgetApiKey(id?: string): void {
 
 /**
  * Looks a key up (and stamps `last_used_at`): its id and app when active, null when unknown or
- * revoked.
+ * revoked. Bounded by `limits` like the ingest write (a lock on the key's row held elsewhere must
+ * not hold requests).
  */
-export async function verifyApiKey(pool: Pool, hash: string): Promise<{ id: string; app: string } | null> {
-  const { rows } = await pool.query<{ id: string; app: string }>(
-    'update public.metrics_api_keys set last_used_at = now() where key_hash = $1 and revoked_at is null returning id, app',
-    [hash],
+export async function verifyApiKey(
+  pool: Pool,
+  hash: string,
+  limits: WriteLimits = {},
+): Promise<{ id: string; app: string } | null> {
+  const { rows } = await limitedWrite(pool, limits, (client) =>
+    client.query<{ id: string; app: string }>(
+      'update public.metrics_api_keys set last_used_at = now() where key_hash = $1 and revoked_at is null returning id, app',
+      [hash],
+    ),
   );
   return rows[0] ?? null;
 }
