@@ -100,7 +100,9 @@ const identifier = /^[a-z_][a-z0-9_]*$/;
  * acknowledging costs one database round trip.
  * The job row follows pg-boss 10's own insert (its `job` table and the queue's retry policy);
  * when the queue is missing, the job's `name` is null and the whole statement fails, writing
- * nothing. Returns whether the event was new.
+ * nothing. The statement commits durably (`synchronous_commit = on`, set by the inbox's
+ * `billing_durable_commit` trigger whatever the session's default), so the 200 that follows it
+ * survives a server crash. Returns whether the event was new.
  */
 export async function receiveEvent(
   pool: Queryable,
