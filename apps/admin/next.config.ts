@@ -86,6 +86,8 @@ const config: NextConfig = {
     root,
     resolveAlias: {
       ...Object.fromEntries(Object.entries(workspacePackages).map(([name, file]) => [name, `../../${file}`])),
+      // The money formatter alone (no Node dependency), for client components such as the charts.
+      '@org/billing-ledger/money': '../../packages/billing-ledger/src/pure/money.ts',
       ...Object.fromEntries(absentEmbeddedPostgres.map((name) => [name, './src/lib/absent-package.ts'])),
     },
   },

@@ -1,5 +1,11 @@
 import 'server-only';
-import { type Granularity, type RetentionMode, revenueRetention, userRetention } from '@org/cohorts';
+import {
+  type Granularity,
+  type RetentionMode,
+  recentCohortRange,
+  revenueRetention,
+  userRetention,
+} from '@org/cohorts';
 import type { Pool } from '@org/db';
 import { type Period, param, type SearchParams } from './period.ts';
 
@@ -13,17 +19,30 @@ export function cohortSettings(sp: SearchParams): { granularity: Granularity; mo
   };
 }
 
-/** Cohorts that started in the period, activity and MRR counted up to its end. */
+/** How many recent cohorts the page shows per granularity (the refresh job's lookback). */
+export const RECENT_COHORTS: Record<Granularity, number> = { day: 30, week: 12, month: 12 };
+
+/**
+ * The recent cohorts as of the period's end (the last 12 weeks or months, 30 days), whatever the
+ * period's length: a 30-day period still shows three months of weekly cohorts. Members, activity
+ * and MRR are counted up to the period's end, never later. Revenue cohorts: the last 12
+ * first-paid months.
+ */
 export async function loadCohorts(
   pool: Pool,
   period: Period,
   settings: { granularity: Granularity; mode: RetentionMode },
   currency: string,
 ) {
-  const range = { from: period.fromDate, to: period.toDate, asOf: period.toDate };
+  const asOf = period.toDate;
   const [users, revenue] = await Promise.all([
-    userRetention(pool, { ...range, granularity: settings.granularity, mode: settings.mode }),
-    revenueRetention(pool, { ...range, currency }),
+    userRetention(pool, {
+      ...recentCohortRange(settings.granularity, asOf, RECENT_COHORTS[settings.granularity]),
+      asOf,
+      granularity: settings.granularity,
+      mode: settings.mode,
+    }),
+    revenueRetention(pool, { ...recentCohortRange('month', asOf, 12), asOf, currency }),
   ]);
   return { users, revenue };
 }

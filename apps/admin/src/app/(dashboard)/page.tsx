@@ -1,70 +1,43 @@
-import { collectSnapshot, defaultFunnel, type MetricsSnapshot } from '@org/insights';
+import {
+  collectSnapshot,
+  defaultFunnel,
+  type FigureKey,
+  figure,
+  figureChange,
+  type MetricsSnapshot,
+} from '@org/insights';
 import { cache, Suspense } from 'react';
 import { Chart, Sparkline } from '../../components/charts.tsx';
 import { ChartData, Empty, Section } from '../../components/data-table.tsx';
 import { Kpi } from '../../components/kpi.tsx';
 import { PeriodSelector } from '../../components/period-selector.tsx';
 import { pool } from '../../lib/db.ts';
-import { formatCount, formatMoney, formatPercent } from '../../lib/format.ts';
+import { formatMoney, formatUnit } from '../../lib/format.ts';
 import { pageContext } from '../../lib/page.ts';
 import type { Period, SearchParams } from '../../lib/period.ts';
 
 export const dynamic = 'force-dynamic';
 
-type Unit = 'money' | 'count' | 'ratio';
 interface Card {
-  /** The figure key of the growth report (`org-reports growth --format json`). */
-  key: string;
-  label: string;
-  unit: Unit;
-  read: (s: MetricsSnapshot) => number | undefined;
+  /** The figure key of the catalog and of the growth report (`org-reports growth --format json`). */
+  key: FigureKey;
   spark?: (s: MetricsSnapshot) => number[] | undefined;
 }
 
+/** Labels, units and the way changes show come from the figure catalog of @org/insights. */
 const cards: Card[] = [
-  {
-    key: 'revenue.mrr',
-    label: 'MRR',
-    unit: 'money',
-    read: (s) => s.revenue?.mrr,
-    spark: (s) => s.revenue?.mrrSeries?.map((p) => p.value),
-  },
-  { key: 'revenue.arr', label: 'ARR', unit: 'money', read: (s) => s.revenue?.arr },
-  {
-    key: 'revenue.activeSubscriptions',
-    label: 'Active subscriptions',
-    unit: 'count',
-    read: (s) => s.revenue?.activeSubscriptions,
-  },
-  {
-    key: 'revenue.newRevenue',
-    label: 'New MRR (new + reactivation)',
-    unit: 'money',
-    read: (s) => s.revenue?.newRevenue,
-  },
-  { key: 'users.total', label: 'Users', unit: 'count', read: (s) => s.users?.total },
-  { key: 'users.new', label: 'New users', unit: 'count', read: (s) => s.users?.new },
-  {
-    key: 'engagement.dau',
-    label: 'DAU',
-    unit: 'count',
-    read: (s) => s.engagement?.dau,
-    spark: (s) => s.engagement?.dauSeries?.map((p) => p.value),
-  },
-  { key: 'engagement.wau', label: 'WAU', unit: 'count', read: (s) => s.engagement?.wau },
-  { key: 'engagement.mau', label: 'MAU', unit: 'count', read: (s) => s.engagement?.mau },
-  {
-    key: 'engagement.stickiness',
-    label: 'Stickiness (DAU/MAU)',
-    unit: 'ratio',
-    read: (s) => s.engagement?.stickiness,
-  },
-  {
-    key: 'users.activationRate',
-    label: 'Activation rate',
-    unit: 'ratio',
-    read: (s) => s.users?.activationRate,
-  },
+  { key: 'revenue.mrr', spark: (s) => s.revenue?.mrrSeries?.map((p) => p.value) },
+  { key: 'revenue.arr' },
+  { key: 'revenue.activeSubscriptions' },
+  { key: 'revenue.newRevenue' },
+  { key: 'users.total' },
+  { key: 'users.new' },
+  { key: 'engagement.dau', spark: (s) => s.engagement?.dauSeries?.map((p) => p.value) },
+  { key: 'engagement.averageDau' },
+  { key: 'engagement.wau' },
+  { key: 'engagement.mau' },
+  { key: 'engagement.stickiness' },
+  { key: 'users.activationRate' },
 ];
 
 /** The period's series (MRR and DAU by day), once per request however many components ask. */
@@ -132,29 +105,32 @@ async function Cards({
     ),
   ]);
   const series = seriesOf(...range);
-  const show = (unit: Unit, v: number | undefined) =>
-    unit === 'money' ? formatMoney(v, currency) : unit === 'ratio' ? formatPercent(v) : formatCount(v);
   return (
     <>
       <dl className="kpis">
-        {cards.map((c) => (
-          <Kpi
-            key={c.key}
-            testId={c.key}
-            label={c.label}
-            value={show(c.unit, c.read(now.snapshot))}
-            current={c.read(now.snapshot)}
-            previous={c.read(before.snapshot)}
-            spark={
-              c.spark ? (
-                <Suspense fallback={null}>
-                  <Spark series={series.then((r) => c.spark?.(r.snapshot))} />
-                </Suspense>
-              ) : undefined
-            }
-            note={`previous period: ${show(c.unit, c.read(before.snapshot))}`}
-          />
-        ))}
+        {cards.map((c) => {
+          const f = figure(c.key);
+          const current = f.read(now.snapshot);
+          const previous = f.read(before.snapshot);
+          return (
+            <Kpi
+              key={c.key}
+              testId={c.key}
+              label={f.label}
+              value={formatUnit(f.unit, current, currency)}
+              // Counts and money: relative %; ratios: percentage points; a rise of churn is red.
+              change={figureChange(f, current, previous, currency)}
+              spark={
+                c.spark ? (
+                  <Suspense fallback={null}>
+                    <Spark series={series.then((r) => c.spark?.(r.snapshot))} />
+                  </Suspense>
+                ) : undefined
+              }
+              note={`previous period: ${formatUnit(f.unit, previous, currency)}`}
+            />
+          );
+        })}
       </dl>
       {now.unavailable.length ? (
         <details>

@@ -2,12 +2,14 @@ import Link from 'next/link';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
-import { cohortSettings, loadCohorts } from '../../../lib/cohorts.ts';
+import { cohortSettings, loadCohorts, RECENT_COHORTS } from '../../../lib/cohorts.ts';
 import { formatMoney, formatPercent } from '../../../lib/format.ts';
 import { pageContext } from '../../../lib/page.ts';
 import { periodQuery, type SearchParams } from '../../../lib/period.ts';
 
 export const dynamic = 'force-dynamic';
+
+const adjective = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
 const heat = (rate: number | null) =>
   rate === null
@@ -78,7 +80,9 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
               <table className="data heat" data-testid="table-user-retention">
                 <caption>
                   Share of each cohort active {settings.mode === 'on' ? 'in' : 'in or after'} {unit} k after
-                  signup (users signed up in the period, activity up to {period.to})
+                  signup: the last {RECENT_COHORTS[settings.granularity]} {adjective[unit]} cohorts as of{' '}
+                  {period.to}
+                  (exclusive), members and activity before it; blank: not reached yet
                 </caption>
                 <thead>
                   <tr>
@@ -99,14 +103,16 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                       <th scope="row">{c.cohortStart}</th>
                       <td className="num">{c.size}</td>
                       {periodIndices.map((k) => {
+                        // A period the cohort has not reached yet is null: blank, not 0%.
                         const cell = c.periods[k];
+                        const reached = cell !== undefined && cell.users !== null;
                         return (
                           <td
                             key={k}
-                            style={cell ? heat(cell.rate) : undefined}
-                            title={cell ? `${cell.users} users` : undefined}
+                            style={reached ? heat(cell.rate) : undefined}
+                            title={reached ? `${cell.users} users` : 'not reached yet'}
                           >
-                            {cell ? formatPercent(cell.rate) : ''}
+                            {reached ? formatPercent(cell.rate) : ''}
                           </td>
                         );
                       })}
@@ -116,7 +122,7 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
                     <th scope="row">All (weighted)</th>
                     <td className="num">{users.cohorts.reduce((n, c) => n + c.size, 0)}</td>
                     {users.summary.map((s) => (
-                      <td key={s.period}>{formatPercent(s.rate)}</td>
+                      <td key={s.period}>{s.users === null ? '' : formatPercent(s.rate)}</td>
                     ))}
                   </tr>
                 </tbody>
@@ -124,7 +130,8 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
             </div>
             <Chart
               kind="line"
-              data={users.summary.map((s) => ({ period: `${unit} ${s.period}`, rate: s.rate ?? 0 }))}
+              // A period no cohort has reached has no point (null), the curve does not fall to 0%.
+              data={users.summary.map((s) => ({ period: `${unit} ${s.period}`, rate: s.rate }))}
               xKey="period"
               xLabel={`${unit[0]!.toUpperCase()}${unit.slice(1)}s since signup`}
               yLabel="Retained users"
@@ -147,7 +154,7 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
             />
           </>
         ) : (
-          <Empty>No users signed up in this period.</Empty>
+          <Empty>No user signed up before {period.to} in the recent cohorts.</Empty>
         )}
       </Section>
 
@@ -195,7 +202,7 @@ export default async function CohortsPage({ searchParams }: { searchParams: Prom
             </table>
           </div>
         ) : (
-          <Empty>No customer started paying in this period.</Empty>
+          <Empty>No customer started paying in the 12 months before {period.to}.</Empty>
         )}
       </Section>
     </>

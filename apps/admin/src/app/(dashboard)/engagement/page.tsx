@@ -1,3 +1,4 @@
+import { defaultFunnelSteps, defaultFunnelWindowDays, figure } from '@org/insights';
 import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { Suspense } from 'react';
 import { Await, Pending, started } from '../../../components/await.tsx';
@@ -10,7 +11,6 @@ import { param, type SearchParams } from '../../../lib/period.ts';
 
 export const dynamic = 'force-dynamic';
 
-const DEFAULT_STEPS = ['user_signed_up', 'enrichment_completed', 'checkout_completed'];
 const STEP = /^[a-z][a-z0-9_]{0,63}$/;
 
 function funnelSettings(sp: SearchParams) {
@@ -18,9 +18,11 @@ function funnelSettings(sp: SearchParams) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const steps = raw.length >= 2 && raw.length <= 10 && raw.every((s) => STEP.test(s)) ? raw : DEFAULT_STEPS;
+  // The default funnel is the one of the growth report and `org-reports kpis`.
+  const steps =
+    raw.length >= 2 && raw.length <= 10 && raw.every((s) => STEP.test(s)) ? raw : [...defaultFunnelSteps];
   const w = Number(param(sp, 'window'));
-  const windowDays = Number.isInteger(w) && w >= 1 && w <= 90 ? w : 14;
+  const windowDays = Number.isInteger(w) && w >= 1 && w <= 90 ? w : defaultFunnelWindowDays;
   return { steps, windowDays };
 }
 
@@ -61,23 +63,23 @@ export default async function EngagementPage({ searchParams }: { searchParams: P
               <>
                 <dl className="kpis">
                   <div className="kpi" data-testid="kpi-dau">
-                    <dt>DAU (last day)</dt>
+                    <dt>{figure('engagement.dau').label}</dt>
                     <dd data-testid="kpi-dau-value">{formatCount(stick.dau)}</dd>
                   </div>
                   <div className="kpi" data-testid="kpi-wau">
-                    <dt>WAU</dt>
+                    <dt>{figure('engagement.wau').label}</dt>
                     <dd data-testid="kpi-wau-value">{formatCount(stick.wau)}</dd>
                   </div>
                   <div className="kpi" data-testid="kpi-mau">
-                    <dt>MAU</dt>
+                    <dt>{figure('engagement.mau').label}</dt>
                     <dd data-testid="kpi-mau-value">{formatCount(stick.mau)}</dd>
                   </div>
                   <div className="kpi" data-testid="kpi-stickiness">
-                    <dt>Stickiness (avg DAU 30d / MAU)</dt>
+                    <dt>{figure('engagement.stickiness').label}</dt>
                     <dd data-testid="kpi-stickiness-value">{formatPercent(stick.dauOverMau)}</dd>
                   </div>
                   <div className="kpi" data-testid="kpi-dau-wau">
-                    <dt>DAU / WAU</dt>
+                    <dt>{figure('engagement.dauOverWau').label}</dt>
                     <dd>{formatPercent(stick.dauOverWau)}</dd>
                   </div>
                 </dl>

@@ -2,7 +2,7 @@ import { findGrowthReport, latestGrowthReports, type StoredReportSummary } from 
 import Link from 'next/link';
 import { DataTable, Empty, Section } from '../../../components/data-table.tsx';
 import { PeriodSelector } from '../../../components/period-selector.tsx';
-import { formatDateTime, formatMoney, formatPercent } from '../../../lib/format.ts';
+import { formatDateTime, formatMoney, formatPercent, formatUnit } from '../../../lib/format.ts';
 import { pageContext } from '../../../lib/page.ts';
 import { addDaysIso, isoDay, type Period, PRESETS, type SearchParams } from '../../../lib/period.ts';
 import { generateReportAction } from './actions.ts';
@@ -102,14 +102,9 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
     (a, b) => severityOrder[a.severity] - severityOrder[b.severity],
   );
   const n = report.insights.narrative;
-  const value = (unit: string, v: number | null | undefined) =>
-    v === null || v === undefined
-      ? '—'
-      : unit === 'money'
-        ? formatMoney(v, currency)
-        : unit === 'ratio'
-          ? formatPercent(v)
-          : String(v);
+  // Evidence in its catalog unit ("1,234", "$12.00", "12.3%"), as the report prints it.
+  const value = (unit: Parameters<typeof formatUnit>[0], v: number | null | undefined) =>
+    formatUnit(unit, v, currency);
 
   return (
     <>

@@ -8,6 +8,7 @@ import {
   topCustomers,
 } from '@org/billing-ledger';
 import type { Pool } from '@org/db';
+import { type FigureKey, figure } from '@org/insights';
 import { Suspense } from 'react';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
@@ -36,29 +37,48 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
     recentRefunds(pool, { asOf: period.toDate, currency, limit: 10 }),
   ]);
   const money = (v: number | null) => formatMoney(v, currency);
+  // Labels from the figure catalog, values from the summary `org-reports revenue --json` prints.
+  const kpi = (id: string, key: FigureKey, value: string, label = figure(key).label) => ({
+    id,
+    label,
+    value,
+  });
   const kpis: { id: string; label: string; value: string }[] = [
-    { id: 'mrr', label: `MRR as of ${period.to}`, value: money(s.mrr) },
-    { id: 'arr', label: 'ARR', value: money(s.arr) },
-    { id: 'payingCustomers', label: 'Paying customers', value: formatCount(s.payingCustomers) },
-    { id: 'arpa', label: 'ARPA', value: money(s.arpa) },
-    { id: 'activeSubscriptions', label: 'Active subscriptions', value: formatCount(s.activeSubscriptions) },
-    { id: 'customerChurnRate', label: 'Customer churn rate', value: formatPercent(s.customerChurnRate) },
-    { id: 'grossMrrChurnRate', label: 'Gross MRR churn', value: formatPercent(s.grossMrrChurnRate) },
-    { id: 'netMrrChurnRate', label: 'Net MRR churn', value: formatPercent(s.netMrrChurnRate) },
-    { id: 'nrr', label: 'NRR', value: formatPercent(s.nrr) },
-    { id: 'grr', label: 'GRR', value: formatPercent(s.grr) },
-    { id: 'quickRatio', label: 'Quick ratio', value: formatRatio(s.quickRatio) },
-    { id: 'ltv', label: 'LTV', value: money(s.ltv) },
-    { id: 'cashCollected', label: 'Cash collected', value: money(s.cash.collected) },
-    { id: 'refunds', label: 'Refunds', value: money(s.cash.refunds) },
+    kpi('mrr', 'revenue.mrr', money(s.mrr), `MRR as of ${period.to}`),
+    kpi('arr', 'revenue.arr', money(s.arr)),
+    kpi('payingCustomers', 'revenue.payingCustomers', formatCount(s.payingCustomers)),
+    kpi('arpa', 'revenue.arpa', money(s.arpa)),
+    kpi('activeSubscriptions', 'revenue.activeSubscriptions', formatCount(s.activeSubscriptions)),
+    kpi('customerChurnRate', 'revenue.customerChurnRate', formatPercent(s.customerChurnRate)),
+    kpi('grossMrrChurnRate', 'revenue.grossMrrChurn', formatPercent(s.grossMrrChurnRate)),
+    kpi('netMrrChurnRate', 'revenue.netMrrChurn', formatPercent(s.netMrrChurnRate)),
+    kpi('nrr', 'revenue.nrr', formatPercent(s.nrr)),
+    kpi('grr', 'revenue.grr', formatPercent(s.grr)),
+    kpi('quickRatio', 'revenue.quickRatio', formatRatio(s.quickRatio)),
+    kpi('ltv', 'revenue.ltv', money(s.ltv)),
+    kpi('cashCollected', 'revenue.grossCashCollected', money(s.cash.collected)),
+    kpi('refunds', 'revenue.refunds', money(s.cash.refunds)),
+    kpi('netCashCollected', 'revenue.cashCollected', money(s.cash.net)),
   ];
   const movementRows = [
-    { kind: 'New', amount: s.movements.new, customers: s.newCustomers },
-    { kind: 'Reactivation', amount: s.movements.reactivation, customers: s.reactivatedCustomers },
-    { kind: 'Expansion', amount: s.movements.expansion, customers: null },
-    { kind: 'Contraction', amount: -s.movements.contraction, customers: null },
-    { kind: 'Churn', amount: -s.movements.churn, customers: s.churnedCustomers },
-    { kind: 'Net new MRR', amount: s.movements.net, customers: null },
+    { kind: figure('revenue.movements.new').label, amount: s.movements.new, customers: s.newCustomers },
+    {
+      kind: figure('revenue.movements.reactivation').label,
+      amount: s.movements.reactivation,
+      customers: s.reactivatedCustomers,
+    },
+    { kind: figure('revenue.movements.expansion').label, amount: s.movements.expansion, customers: null },
+    {
+      kind: figure('revenue.movements.contraction').label,
+      amount: -s.movements.contraction,
+      customers: null,
+    },
+    {
+      kind: figure('revenue.movements.churn').label,
+      amount: -s.movements.churn,
+      customers: s.churnedCustomers,
+    },
+    { kind: figure('revenue.movements.net').label, amount: s.movements.net, customers: null },
   ];
   const label = (iso: string) => iso.slice(0, 10);
 

@@ -20,9 +20,11 @@ export async function GET(request: Request): Promise<Response> {
   let rows: (string | number | null)[][];
   if (kind === 'users') {
     rows = [['cohort_start', 'granularity', 'mode', 'size', 'period', 'users', 'rate']];
+    // Periods a cohort has not reached yet are not rows (their users and rate are null).
     for (const c of users.cohorts)
       for (const p of c.periods)
-        rows.push([c.cohortStart, users.granularity, users.mode, c.size, p.period, p.users, p.rate]);
+        if (p.users !== null)
+          rows.push([c.cohortStart, users.granularity, users.mode, c.size, p.period, p.users, p.rate]);
   } else {
     rows = [
       [
