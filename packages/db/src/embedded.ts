@@ -1,3 +1,4 @@
+/// <reference path="./embedded-postgres-types.d.ts" />
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
