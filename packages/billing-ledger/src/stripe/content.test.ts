@@ -18,7 +18,7 @@ describe('storableContent', () => {
   it('replaces NUL and unpaired surrogates in values and keys with U+FFFD, keeping pairs', () => {
     const r = storableContent({
       name: 'a\u0000b',
-      ['k\u0000']: ['\ud800', 'x\udc00', '\ud83d\ude00', '\ude00\ud83d'],
+      'k\u0000': ['\ud800', 'x\udc00', '\ud83d\ude00', '\ude00\ud83d'],
       fine: 1,
     });
     expect(r).toEqual({
