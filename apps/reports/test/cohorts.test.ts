@@ -30,7 +30,8 @@ describe('org-reports cohorts', () => {
       env,
     );
     expect(show.code).toBe(0);
-    expect(JSON.parse(show.stdout).cohorts).toEqual([
+    const matrix = JSON.parse(show.stdout);
+    expect(matrix.cohorts).toEqual([
       {
         cohortStart: '2026-03-02',
         size: 2,
@@ -39,13 +40,48 @@ describe('org-reports cohorts', () => {
           { period: 1, users: 1, rate: 0.5 },
         ],
       },
-      { cohortStart: '2026-03-09', size: 1, periods: [{ period: 0, users: 1, rate: 1 }] },
+      // The week of 2026-03-16 has not begun as of it: not reached, null (not 0%).
+      {
+        cohortStart: '2026-03-09',
+        size: 1,
+        periods: [
+          { period: 0, users: 1, rate: 1 },
+          { period: 1, users: null, rate: null },
+        ],
+      },
+    ]);
+    // Weighted by cohort size over the cohorts that reached each period: week 0 (2 + 1) / (2 + 1),
+    // week 1 only the 2026-03-02 cohort, 1 / 2.
+    expect(matrix.summary).toEqual([
+      { period: 0, users: 3, rate: 1 },
+      { period: 1, users: 1, rate: 0.5 },
     ]);
     const human = await runCli(
       ['cohorts', 'show', '--as-of', '2026-03-16', '--app', 'demo', '--cohorts', '2'],
       env,
     );
-    expect(human.stdout).toContain('2026-03-02  2      100%  50%');
+    expect(human.stdout.split('\n').slice(2, 5)).toEqual([
+      '2026-03-02  2      100%  50%',
+      '2026-03-09  1      100%',
+      'weighted    3      100%  50%',
+    ]);
+    const onePeriod = await runCli(
+      [
+        'cohorts',
+        'show',
+        '--as-of',
+        '2026-03-16',
+        '--app',
+        'demo',
+        '--cohorts',
+        '2',
+        '--periods',
+        '1',
+        '--json',
+      ],
+      env,
+    );
+    expect(JSON.parse(onePeriod.stdout).summary).toEqual([{ period: 0, users: 3, rate: 1 }]);
   });
 
   it('shows revenue cohorts and refuses bad flags', async () => {

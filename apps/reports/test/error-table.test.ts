@@ -16,7 +16,11 @@ function make(type: ErrorType, code: string): Error {
 
 describe('the CLI error-code table', () => {
   const entries = (Object.keys(exitCodeTable) as ErrorType[]).flatMap((type) =>
-    Object.entries(exitCodeTable[type] as Record<string, number>).map(([code, exit]) => ({ type, code, exit })),
+    Object.entries(exitCodeTable[type] as Record<string, number>).map(([code, exit]) => ({
+      type,
+      code,
+      exit,
+    })),
   );
 
   it.each(entries)('$type $code exits $exit with its own message, not a stack', ({ type, code, exit }) => {
@@ -31,7 +35,15 @@ describe('the CLI error-code table', () => {
 
   it('covers every error type of the packages and every ledger code', () => {
     expect(Object.keys(exitCodeTable).sort()).toEqual(
-      ['CohortsError', 'DbError', 'EnvError', 'InsightsError', 'LedgerError', 'LifecycleError', 'MetricsError'].sort(),
+      [
+        'CohortsError',
+        'DbError',
+        'EnvError',
+        'InsightsError',
+        'LedgerError',
+        'LifecycleError',
+        'MetricsError',
+      ].sort(),
     );
     expect(Object.keys(exitCodeTable.LedgerError).sort()).toEqual([...ledgerErrorCodes].sort());
   });

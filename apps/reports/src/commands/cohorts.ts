@@ -1,4 +1,10 @@
-import { recentCohortRange, refreshCohorts, revenueRetention, storedUserRetention } from '@org/cohorts';
+import {
+  recentCohortRange,
+  refreshCohorts,
+  revenueRetention,
+  storedUserRetention,
+  weightedRetentionSummary,
+} from '@org/cohorts';
 import { Option } from 'commander';
 import { z } from 'zod';
 import { asOfFlag, currencyFlag, intFlag, parseAsOf, parseFlags } from '../flags.ts';
@@ -33,7 +39,11 @@ export const cohortsCommand: CommandModule = {
         action(async (ctx, flags: { asOf?: string; app?: string }) => {
           const asOf = parseAsOf(flags.asOf);
           const db = await ctx.database();
-          const result = await refreshCohorts(db.pool, { asOf, app: flags.app });
+          // Long on a large dataset: piped runs print a line every few seconds while it works.
+          const progress = ctx.out.progress('cohorts refresh');
+          const result = await refreshCohorts(db.pool, { asOf, app: flags.app }).finally(() =>
+            progress.stop(),
+          );
           ctx.out.result(
             result,
             () =>
@@ -103,6 +113,10 @@ export const cohortsCommand: CommandModule = {
             flags.periods === undefined
               ? stored
               : stored.map((c) => ({ ...c, periods: c.periods.slice(0, flags.periods) }));
+          // METRICS.md's summary row: per period, the cohort-size-weighted mean over the cohorts that reached it.
+          const summary = weightedRetentionSummary(rows);
+          const cell = (p: { users: number | null; rate: number | null }) =>
+            p.users === null ? '' : pct(p.rate);
           ctx.out.result(
             {
               kind: 'users',
@@ -110,12 +124,16 @@ export const cohortsCommand: CommandModule = {
               mode: flags.mode,
               asOf: asOf.toISOString(),
               cohorts: rows,
+              summary,
             },
             () =>
               rows.length === 0
                 ? `No stored cohorts: run ${colour.bold('org-reports cohorts refresh')} first.`
                 : table(
-                    rows.map((c) => [c.cohortStart, c.size, ...c.periods.map((p) => pct(p.rate))]),
+                    [
+                      ...rows.map((c) => [c.cohortStart, c.size, ...c.periods.map(cell)]),
+                      ['weighted', rows.reduce((n, c) => n + c.size, 0), ...summary.map(cell)],
+                    ],
                     [
                       'cohort',
                       'users',

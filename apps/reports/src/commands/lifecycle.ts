@@ -73,13 +73,14 @@ export const lifecycleCommand: CommandModule = {
             const asOf = parseAsOf(flags.asOf);
             const provider = emailProvider(ctx.env);
             const db = await ctx.database();
+            const progress = ctx.out.progress('lifecycle run');
             const result = await runLifecycle(db.pool, {
               app: flags.app ?? ctx.env.METRICS_APP,
               asOf,
               levels: levelsOf(flags.level),
               dryRun: Boolean(flags.dryRun),
               config: { provider: provider?.name ?? 'none' },
-            });
+            }).finally(() => progress.stop());
             const delivery =
               provider && !flags.dryRun && flags.deliver
                 ? await deliverOutbox(db.pool, { provider, now: new Date() })
