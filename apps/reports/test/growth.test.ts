@@ -55,7 +55,7 @@ describe('org-reports growth', () => {
     expect(summary.files).toEqual(['md', 'html', 'json'].map((f) => path.join(dir, `growth.${f}`)));
     const report = growthReportSchema.parse(JSON.parse(readFileSync(path.join(dir, 'growth.json'), 'utf8')));
     expect(report).toMatchObject({
-      version: 1,
+      version: 2,
       periodDays: 30,
       asOf: '2026-11-16T00:00:00.000Z',
       currency: 'usd',
