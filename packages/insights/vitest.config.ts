@@ -1,3 +1,4 @@
 import { projectConfig } from '../../tooling/vitest/shared.ts';
 
-export default projectConfig({ database: false });
+// The collector's tests read a real database (test/collect.test.ts).
+export default projectConfig({ database: true });
