@@ -1,36 +1,20 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { type LedgerQueue, startQueue } from '@org/billing-ledger';
 import { customerObject, eventFactory } from '@org/billing-ledger/testing';
-import { createPool, ensureEmbeddedServer, migrate, type Pool, stopEmbeddedServer } from '@org/db';
+import { createPool, migrate, type Pool } from '@org/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OwnServer, startOwnServer } from './support/own-server.ts';
 import { postSigned, startApp } from './support/server.ts';
 
 // A separate embedded server in a temp data dir, stopped and restarted by this test only.
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'org-webhooks-dbdown-'));
-chmodSync(dataDir, 0o755); // the server runs as an unprivileged account when the tests run as root
-let port: number;
+let server: OwnServer;
 let pool: Pool;
 let queue: LedgerQueue;
 let app: Awaited<ReturnType<typeof startApp>>;
 const f = eventFactory({ prefix: 'down' });
 const T = 1_767_225_600;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  const server = await ensureEmbeddedServer({ dataDir, port });
+  server = await startOwnServer('dbdown');
   pool = createPool(server.url, 4);
   await migrate(pool);
   queue = await startQueue(pool);
@@ -40,8 +24,7 @@ afterAll(async () => {
   await app?.close();
   await queue?.stop().catch(() => {});
   await pool?.end().catch(() => {});
-  await stopEmbeddedServer(dataDir).catch(() => {});
-  rmSync(dataDir, { recursive: true, force: true });
+  await server?.remove();
 });
 
 describe('database stopped while Stripe posts', () => {
@@ -50,14 +33,14 @@ describe('database stopped while Stripe posts', () => {
     const b = f.event('customer.created', T + 1, customerObject('cus_d2', 'd2@example.test', 'D2', T));
     expect((await postSigned(app.url, a)).status).toBe(200);
 
-    await stopEmbeddedServer(dataDir);
+    await server.stop();
     const down = await postSigned(app.url, b);
     expect(down).toMatchObject({ status: 503, body: { error: { code: 'database_unavailable' } } });
     const health = await fetch(`${app.url}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ db: 'down' });
 
-    await ensureEmbeddedServer({ dataDir, port });
+    await server.restart();
     // Stripe redelivers; the first attempt after the restart may meet a connection the server closed.
     let status = 0;
     for (let i = 0; i < 5 && status !== 200; i++) status = (await postSigned(app.url, b)).status;

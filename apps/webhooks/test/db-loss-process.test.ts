@@ -1,20 +1,9 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { customerObject, eventFactory } from '@org/billing-ledger/testing';
-import {
-  connectClient,
-  createPool,
-  embeddedServerStatus,
-  ensureEmbeddedServer,
-  migrate,
-  type Pool,
-  type PoolClient,
-  stopEmbeddedServer,
-} from '@org/db';
+import { connectClient, createPool, migrate, type Pool, type PoolClient } from '@org/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess } from './support/app-process.ts';
+import { childrenOf, type OwnServer, startOwnServer } from './support/own-server.ts';
 import { postSigned } from './support/server.ts';
 
 /**
@@ -23,23 +12,11 @@ import { postSigned } from './support/server.ts';
  * in its own process as users run it, stays up, answers 503 while the database is away, and
  * answers 200 and processes events again once it is back, without a restart.
  */
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'org-webhooks-dbloss-'));
-chmodSync(dataDir, 0o755); // the server runs as an unprivileged account when the tests run as root
-let port: number;
+let server: OwnServer;
 let pool: Pool;
 let app: AppProcess;
 const f = eventFactory({ prefix: 'loss' });
 const T = 1_767_225_600;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>) {
   const end = Date.now() + timeoutMs;
@@ -89,21 +66,6 @@ async function workerBlockedOnLock(n: number): Promise<PoolClient> {
   return locker;
 }
 
-/** Children of the postmaster (backends and auxiliary processes), from /proc. */
-function serverChildren(postmaster: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 /** Running (not gone, not a zombie nobody reaped). */
 function alive(pid: number): boolean {
   try {
@@ -111,19 +73,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
-  }
-}
-
-async function restartServer(): Promise<void> {
-  // Backends that outlived a killed postmaster for a moment keep its shared memory; retry.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureEmbeddedServer({ dataDir, port });
-      return;
-    } catch (error) {
-      if (attempt === 40) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
   }
 }
 
@@ -141,7 +90,7 @@ async function expectUnavailableThenRecovered(n: number) {
   expect(await health.json()).toMatchObject({ status: 'degraded', db: 'down' });
   expect(app.child.exitCode, app.output().slice(-3000)).toBeNull();
 
-  await restartServer();
+  await server.restart();
   // Back, no restart of the app: Stripe's redelivery is accepted and the worker processes again.
   await until(
     'the app to accept the redelivery',
@@ -156,8 +105,7 @@ async function expectUnavailableThenRecovered(n: number) {
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  const server = await ensureEmbeddedServer({ dataDir, port });
+  server = await startOwnServer('dbloss');
   pool = createPool(server.url, 4);
   await migrate(pool);
   app = await startAppProcess(server.url);
@@ -169,24 +117,23 @@ afterAll(async () => {
     await app.exited;
   }
   await pool?.end().catch(() => {});
-  await stopEmbeddedServer(dataDir).catch(() => {});
-  rmSync(dataDir, { recursive: true, force: true });
+  await server?.remove();
 });
 
 describe('the database lost while the worker holds a connection', () => {
   it('fast shutdown: the app answers 503, then 200 once the server is back', async () => {
     const locker = await workerBlockedOnLock(1);
-    await stopEmbeddedServer(dataDir);
+    await server.stop();
     locker.release(true);
     await expectUnavailableThenRecovered(100);
   }, 240_000);
 
   it('SIGKILL of the postmaster: the app answers 503, then 200 once the server is back', async () => {
     const locker = await workerBlockedOnLock(2);
-    const postmaster = embeddedServerStatus(dataDir).pid;
+    const postmaster = server.postmaster();
     expect(postmaster).toBeGreaterThan(0);
-    const backends = serverChildren(postmaster!);
-    process.kill(postmaster!, 'SIGKILL');
+    const backends = childrenOf(postmaster);
+    process.kill(postmaster, 'SIGKILL');
     // Orphaned backends notice the postmaster's death and exit, closing the app's connections.
     await until('the backends to exit', 60_000, async () => backends.every((pid) => !alive(pid)));
     locker.release(true);

@@ -1,15 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type StripeEvent, simulateStripeEvents } from '@org/billing-ledger/testing';
-import { createPool, ensureEmbeddedServer, migrate, type Pool, stopEmbeddedServer } from '@org/db';
+import { createPool, migrate, type Pool } from '@org/db';
 import { createApiKey } from '@org/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET, sign } from './support/server.ts';
+import { type AppProcess, startAppProcess } from './support/app-process.ts';
+import { childrenOf, type OwnServer, startOwnServer } from './support/own-server.ts';
+import { sign } from './support/server.ts';
 
 /**
  * The durability promise behind every 2xx: the webhook app runs as users run it (its own process,
@@ -18,10 +14,6 @@ import { SECRET, sign } from './support/server.ts';
  * arrive. After the restart, what was not acknowledged is delivered again, as Stripe and the
  * trackers do. Every acknowledged event must be stored exactly once, and the app must still answer.
  */
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'org-webhooks-crash-'));
-chmodSync(dataDir, 0o755); // the server runs as an unprivileged account when the tests run as root
-const cluster = path.join(dataDir, 'postgres');
 
 const stripeEvents: StripeEvent[] = simulateStripeEvents({
   seed: 7,
@@ -40,93 +32,20 @@ const productBatches = Array.from({ length: 60 }, (_, b) =>
   })),
 );
 
-let port: number;
+let server: OwnServer;
 let pool: Pool;
 let apiKey: string;
-let app: { url: string; child: ChildProcess; output: () => string };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function startAppProcess(databaseUrl: string) {
-  const child = spawn(process.execPath, ['--conditions=@org/source', '--import', 'tsx', 'src/main.ts'], {
-    cwd: appDir,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '8',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      LEDGER_WORKER: 'on',
-      BILLING_RECONCILE_CRON: 'off',
-      BILLING_WEBHOOK_RECOVERY_CRON: 'off',
-      BILLING_AUDIT_CRON: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = output.match(/listening on (http:\/\/[\d.]+:\d+)/);
-      if (m) {
-        clearInterval(timer);
-        resolve(m[1]!);
-      }
-    }, 50);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`the webhook app exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return { url, child, output: () => output };
-}
+let app: AppProcess;
 
 /** SIGKILL of the postmaster and of every process it started: what a power cut leaves behind. */
 function killServerHard(): void {
-  const postmaster = Number(readFileSync(path.join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  const postmaster = server.postmaster();
+  const children = childrenOf(postmaster);
   process.kill(postmaster, 'SIGKILL');
   for (const pid of children) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
-  }
-}
-
-async function restartServer(): Promise<void> {
-  // Backends that outlived the postmaster for a moment keep its shared memory; retry until free.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureEmbeddedServer({ dataDir, port });
-      return;
-    } catch (error) {
-      if (attempt === 20) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
   }
 }
 
@@ -160,22 +79,23 @@ async function postProducts(batch: (typeof productBatches)[number]): Promise<num
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  const server = await ensureEmbeddedServer({ dataDir, port });
+  server = await startOwnServer('crash');
   pool = createPool(server.url, 4);
   await migrate(pool);
   // The server's default loses the last commits in a crash: the app must not rely on it.
   await pool.query('alter system set synchronous_commit = off');
   await pool.query('select pg_reload_conf()');
   apiKey = (await createApiKey(pool, { app: 'crash', name: 'crash test' })).key;
-  app = await startAppProcess(server.url);
+  app = await startAppProcess(server.url, { DATABASE_POOL_MAX: '8' });
 }, 180_000);
 
 afterAll(async () => {
-  app?.child.kill('SIGTERM');
+  if (app && app.child.exitCode === null) {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
   await pool?.end().catch(() => {});
-  await stopEmbeddedServer(dataDir).catch(() => {});
-  rmSync(dataDir, { recursive: true, force: true });
+  await server?.remove();
 });
 
 describe('Postgres killed while Stripe and product apps post', () => {
@@ -197,7 +117,7 @@ describe('Postgres killed while Stripe and product apps post', () => {
         if (!killed && ackedStripe.size >= stripeEvents.length / 3) {
           killed = true;
           killServerHard();
-          restarted = new Promise((r) => setTimeout(r, 1500)).then(restartServer);
+          restarted = new Promise((r) => setTimeout(r, 1500)).then(() => server.restart());
         }
       }
     };
