@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
 import { revenueRetention, userRetention } from '@org/cohorts';
 import { ensureAdminCredentials } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
+import { type GrowthReport, renderHtml } from '@org/insights';
 import { activeUsersSeries, featureUsage, funnel, stickiness, topUsers } from '@org/metrics';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -659,6 +660,143 @@ describe('admin dashboard in Chromium', () => {
       await fourth.stop();
       await lockDb.drop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every page fits a 1440 px and a 390 px window: no horizontal page overflow, tables scroll inside their card', async () => {
+    const paths = ['/', '/revenue', '/engagement', '/cohorts', '/lifecycle', '/ledger', '/insights'];
+    const urls = [
+      ...paths.map((p) => ({ name: p === '/' ? 'overview' : p.slice(1), url: `${p}?days=90&to=${END}` })),
+      // the default landing URLs, a missing page and the sign-in page
+      ...paths.map((p) => ({ name: `${p === '/' ? 'overview' : p.slice(1)}-default`, url: p })),
+      { name: 'not-found', url: '/no-such-page' },
+    ];
+    const overflow: string[] = [];
+    try {
+      for (const width of [1440, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const { name, url } of urls) {
+          await page.goto(`${app.url}${url}`);
+          await streamed();
+          const m = await page.evaluate(() => {
+            // A table wider than the window must sit in a scroll box that fits it.
+            const spilling = Array.from(document.querySelectorAll('table')).filter((t) => {
+              let box: Element | null = t.parentElement;
+              while (box && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+              return (box ?? t).getBoundingClientRect().right > window.innerWidth + 1;
+            }).length;
+            return {
+              scrollWidth: document.documentElement.scrollWidth,
+              innerWidth: window.innerWidth,
+              spilling,
+            };
+          });
+          if (m.scrollWidth > m.innerWidth || m.spilling)
+            overflow.push(
+              `${url} at ${width} px: page ${m.scrollWidth} px wide, ${m.spilling} tables spilling`,
+            );
+          await shot(`layout-${width}-${name}`);
+        }
+        // The navigation is reachable at both widths; on a phone it is collapsed behind a menu button.
+        await page.goto(`${app.url}/revenue?days=30&to=${END}`);
+        const nav = page.locator('nav.site-nav');
+        await expect(nav.getByRole('link', { name: 'Cohorts' }).isVisible()).resolves.toBe(width > 700);
+        if (width <= 700) {
+          const header = await page.locator('.sidebar').boundingBox();
+          expect(header!.height).toBeLessThan(80);
+          await page.getByRole('button', { name: 'Menu' }).click();
+          await nav.getByRole('link', { name: 'Cohorts' }).click();
+          await page.waitForURL(/\/cohorts\?days=30&to=/);
+        }
+      }
+      // The growth report's HTML file (what `org-reports growth --format html` writes) on a phone.
+      const report = await cliJson<GrowthReport>(
+        ['growth', '--days', '30', '--as-of', END, '--format', 'json', '--no-llm', '--no-store'],
+        { DATABASE_URL: db.url, REPORTING_CURRENCY: 'usd' },
+      );
+      const file = path.join(shots, 'growth.html');
+      writeFileSync(file, renderHtml(report));
+      for (const width of [1440, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(`file://${file}`);
+        const w = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        if (w[0]! > w[1]!) overflow.push(`growth.html at ${width} px: page ${w[0]} px wide`);
+        await page.screenshot({ path: path.join(shots, `layout-${width}-growth-html.png`), fullPage: true });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
+    expect(overflow).toEqual([]);
+    // A missing page keeps the navigation (and says what is missing).
+    await page.goto(`${app.url}/no-such-page`);
+    await expect(page.locator('nav.site-nav').getByRole('link', { name: 'Revenue' }).count()).resolves.toBe(
+      1,
+    );
+    await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
+  });
+
+  it('stacked charts draw negative values below the zero line: churn, contraction and dormant', async () => {
+    /** Rectangles of each series against the y of value 0 on the chart's own axis. */
+    const bars = (section: string) =>
+      page
+        .locator(`[data-testid=${section}] .recharts-wrapper`)
+        .first()
+        .evaluate((chart) => {
+          const parse = (t: string) => {
+            const m = /(-|\u2212)?[^\d]*([\d.,]+)\s*([KMB])?/.exec(t.replace(/\s/g, ''));
+            if (!m) return null;
+            const scale = { K: 1e3, M: 1e6, B: 1e9 }[m[3] as 'K' | 'M' | 'B'] ?? 1;
+            return (m[1] ? -1 : 1) * Number(m[2]!.replace(/,/g, '')) * scale;
+          };
+          const ticks = Array.from(
+            chart.querySelectorAll('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value'),
+          )
+            .map((t) => {
+              const box = t.getBoundingClientRect();
+              return { value: parse(t.textContent ?? ''), y: box.top + box.height / 2 };
+            })
+            .filter((t): t is { value: number; y: number } => t.value !== null);
+          const [a, b] = [ticks[0]!, ticks.at(-1)!];
+          const zero = a.y + ((0 - a.value) * (b.y - a.y)) / (b.value - a.value);
+          const out: Record<string, { top: number; bottom: number }[]> = {};
+          for (const g of Array.from(chart.querySelectorAll('g.recharts-bar[class*="series-"]'))) {
+            const key = /series-(\w+)/.exec(g.getAttribute('class') ?? '')![1]!;
+            out[key] = Array.from(g.querySelectorAll('path.recharts-rectangle'))
+              .map((r) => r.getBoundingClientRect())
+              .filter((r) => r.height >= 1)
+              .map((r) => ({ top: r.top - zero, bottom: r.bottom - zero }));
+          }
+          return { ticks: ticks.map((t) => t.value), out };
+        });
+    const check = (r: Awaited<ReturnType<typeof bars>>, negative: string[], positive: string[]) => {
+      expect(r.ticks.some((v) => v < 0)).toBe(true);
+      for (const key of negative) for (const b of r.out[key] ?? []) expect(b.top, key).toBeGreaterThan(-1.5);
+      for (const key of positive) for (const b of r.out[key] ?? []) expect(b.bottom, key).toBeLessThan(1.5);
+      expect(negative.reduce((n, k) => n + (r.out[k]?.length ?? 0), 0)).toBeGreaterThan(0);
+      expect(positive.reduce((n, k) => n + (r.out[k]?.length ?? 0), 0)).toBeGreaterThan(0);
+    };
+    await page.goto(`${app.url}/revenue?days=90&to=${END}`);
+    check(await bars('movements'), ['contraction', 'churn'], ['new', 'reactivation', 'expansion']);
+    const from = new Date(SEED_END.getTime() - 84 * 86_400_000).toISOString().slice(0, 10);
+    await page.goto(`${app.url}/lifecycle?from=${from}&to=${END}&interval=week&level=user`);
+    await streamed();
+    check(await bars('lifecycle-series'), ['dormant'], ['new', 'returning', 'resurrecting']);
+    // No negative zero anywhere on the pages ("−0", "-$0.00").
+    for (const url of [
+      `/revenue?days=90&to=${END}`,
+      `/?days=30&to=${END}`,
+      `/lifecycle?from=${from}&to=${END}`,
+    ]) {
+      await page.goto(`${app.url}${url}`);
+      await streamed();
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as shown, without script contents.
+      const text = await page.locator('body').innerText();
+      const ticks = await page.locator('.recharts-cartesian-axis-tick-value').allTextContents();
+      expect(text, url).not.toMatch(/[-\u2212]\$?0(\.0+)?%?(?![\d.,])/);
+      expect(
+        ticks.filter((t) => /^[-\u2212]\$?0(\.0+)?%?$/.test(t.trim())),
+        url,
+      ).toEqual([]);
     }
   });
 

@@ -1,5 +1,6 @@
 'use client';
 
+import { useState } from 'react';
 import {
   Area,
   AreaChart,
@@ -9,12 +10,14 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import { formatCount, formatMoney, formatPercent } from '../lib/format.ts';
+import { axisDateFormatter, tickPlan } from '../lib/ticks.ts';
 
 export interface Series {
   key: string;
@@ -40,43 +43,74 @@ interface ChartProps {
   yLabel: string;
   series: Series[];
   format: ValueFormat;
+  /** `stacked`: bars stacked by sign, negatives below the zero line. */
   kind: 'line' | 'bar' | 'stacked' | 'area';
   height?: number;
 }
 
-/** A labelled time/category chart; the page renders the same data as a table next to it. */
+const MARGIN = { top: 8, right: 12, bottom: 8, left: 4 };
+
+/**
+ * A labelled time/category chart (recharts); the page renders the same data as a table next to
+ * it. Axis ticks are thinned to what fits the chart's current width, dates are shortened, and
+ * stacked bars are stacked by sign: negative movements (churn, contraction, dormant) hang below the
+ * zero line instead of piling on top of the positive ones. Each series' bars carry the class
+ * `series-<key>`.
+ */
 export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height = 280 }: ChartProps) {
+  const [width, setWidth] = useState<number | null>(null);
   const tick = formatter(format, true);
   const tip = formatter(format);
+  const yWidth = format.kind === 'money' ? 64 : 52;
+  const xValues = data.map((d) => String(d[xKey] ?? ''));
+  const dateLabel = axisDateFormatter(xValues);
+  const labels = dateLabel ? xValues.map(dateLabel) : xValues;
+  const plan = tickPlan(labels, width === null ? null : width - yWidth - MARGIN.left - MARGIN.right, {
+    categorical: !dateLabel,
+  });
+  const margin = { ...MARGIN, left: MARGIN.left + Math.max(0, plan.extraLeft - yWidth) };
+  const hasNegative = data.some((d) =>
+    series.some((s) => typeof d[s.key] === 'number' && (d[s.key] as number) < 0),
+  );
   const axes = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
       <XAxis
         dataKey={xKey}
         tick={{ fontSize: 12 }}
+        {...(dateLabel ? { tickFormatter: (v: unknown) => dateLabel(String(v)) } : {})}
+        interval={plan.interval}
+        {...(plan.angle ? { angle: plan.angle, textAnchor: 'end' as const } : {})}
+        minTickGap={4}
         label={{ value: xLabel, position: 'insideBottom', offset: -4, fontSize: 12 }}
-        height={44}
-        {...(kind === 'bar' || kind === 'stacked' ? { interval: 0 } : {})}
+        height={44 + plan.extraHeight}
       />
       <YAxis
         tickFormatter={tick}
         tick={{ fontSize: 12 }}
-        width={80}
+        width={yWidth}
+        allowDecimals={format.kind !== 'count'}
         label={{ value: yLabel, angle: -90, position: 'insideLeft', fontSize: 12, dy: 40 }}
       />
       <Tooltip formatter={(v) => tip(v)} />
-      {series.length > 1 ? <Legend verticalAlign="top" height={28} /> : null}
+      {series.length > 1 ? (
+        <Legend verticalAlign="top" wrapperStyle={{ fontSize: 12, lineHeight: '18px' }} />
+      ) : null}
+      {hasNegative ? (
+        <ReferenceLine y={0} stroke="#374151" strokeWidth={1} ifOverflow="extendDomain" />
+      ) : null}
     </>
   );
   return (
     <div className="chart" role="img" aria-label={`${yLabel} by ${xLabel}`}>
-      <ResponsiveContainer width="100%" height={height}>
+      <ResponsiveContainer width="100%" height={height} onResize={(w) => setWidth(w)}>
         {kind === 'line' ? (
-          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <LineChart data={data} margin={margin}>
             {axes}
             {series.map((s) => (
               <Line
                 key={s.key}
+                className={`series-${s.key}`}
                 type="monotone"
                 dataKey={s.key}
                 name={s.label}
@@ -87,11 +121,12 @@ export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height
             ))}
           </LineChart>
         ) : kind === 'area' ? (
-          <AreaChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <AreaChart data={data} margin={margin}>
             {axes}
             {series.map((s) => (
               <Area
                 key={s.key}
+                className={`series-${s.key}`}
                 type="monotone"
                 dataKey={s.key}
                 name={s.label}
@@ -103,11 +138,16 @@ export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height
             ))}
           </AreaChart>
         ) : (
-          <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <BarChart
+            data={data}
+            margin={margin}
+            {...(kind === 'stacked' ? { stackOffset: 'sign' as const } : {})}
+          >
             {axes}
             {series.map((s) => (
               <Bar
                 key={s.key}
+                className={`series-${s.key}`}
                 dataKey={s.key}
                 name={s.label}
                 fill={s.color}

@@ -8,6 +8,15 @@ export interface Column {
 
 export type Row = Record<string, ReactNode>;
 
+/**
+ * Cells keep to one line (figures, dates and ids must not break at a hyphen; a wide table scrolls
+ * in its box), except prose such as error messages, which wraps.
+ */
+function cellClass(c: Column, value: ReactNode): string | undefined {
+  const prose = typeof value === 'string' && value.length > 40;
+  return [c.numeric ? 'num' : '', prose ? 'prose' : ''].filter(Boolean).join(' ') || undefined;
+}
+
 export function DataTable({
   caption,
   columns,
@@ -19,37 +28,40 @@ export function DataTable({
   rows: Row[];
   testId?: string;
 }) {
+  // A table wider than its card scrolls inside it rather than widening the page.
   return (
-    <table className="data" data-testid={testId}>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          {columns.map((c) => (
-            <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
-              {c.label}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional and static.
-          <tr key={i}>
-            {columns.map((c, j) =>
-              j === 0 ? (
-                <th key={c.key} scope="row">
-                  {row[c.key]}
-                </th>
-              ) : (
-                <td key={c.key} className={c.numeric ? 'num' : undefined}>
-                  {row[c.key]}
-                </td>
-              ),
-            )}
+    <div className="table-scroll">
+      <table className="data" data-testid={testId}>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
+                {c.label}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional and static.
+            <tr key={i}>
+              {columns.map((c, j) =>
+                j === 0 ? (
+                  <th key={c.key} scope="row">
+                    {row[c.key]}
+                  </th>
+                ) : (
+                  <td key={c.key} className={cellClass(c, row[c.key])}>
+                    {row[c.key]}
+                  </td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

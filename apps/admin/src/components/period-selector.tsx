@@ -11,8 +11,11 @@ export function PeriodSelector({
   path: string;
   extra?: Record<string, string | undefined>;
 }) {
+  // A preset ends where the current period ends when that end was chosen (a custom range's end
+  // too); otherwise it follows the default end (today included).
   const presetLink = (days: number) => {
     const q = new URLSearchParams({ days: String(days) });
+    if (period.pinnedTo) q.set('to', period.to);
     for (const [k, v] of Object.entries(extra)) if (v) q.set(k, v);
     return `${path}?${q}`;
   };

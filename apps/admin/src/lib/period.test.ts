@@ -31,6 +31,13 @@ describe('parsePeriod', () => {
     expect(parsePeriod({ from: '2026-03-01', to: '2026-02-01' }, today).preset).toBe(30);
   });
 
+  it('knows whether the end was chosen', () => {
+    expect(parsePeriod({ days: '7', to: '2026-06-01' }, today).pinnedTo).toBe(true);
+    expect(parsePeriod({ from: '2026-01-01', to: '2026-02-01' }, today).pinnedTo).toBe(true);
+    expect(parsePeriod({ days: '7' }, today).pinnedTo).toBe(false);
+    expect(parsePeriod({ days: '7', to: 'x' }, today).pinnedTo).toBe(false);
+  });
+
   it('round-trips through the query string', () => {
     const p = parsePeriod({ from: '2026-01-01', to: '2026-02-01' }, today);
     expect(periodQuery(p, { interval: 'week' })).toBe('from=2026-01-01&to=2026-02-01&interval=week');

@@ -8,6 +8,8 @@ export interface Period {
   to: string;
   days: number;
   preset: 7 | 30 | 90 | null;
+  /** Whether the URL chose the end (`to`); links to other presets keep a chosen end. */
+  pinnedTo: boolean;
   /** The previous period of the same length, for comparisons. */
   previous: { from: string; to: string };
   fromDate: Date;
@@ -54,6 +56,7 @@ export function parsePeriod(sp: SearchParams, today: Date): Period {
     to,
     days,
     preset,
+    pinnedTo: parseDay(param(sp, 'to')) !== undefined,
     previous: { from: addDaysIso(from, -days), to: from },
     fromDate: new Date(`${from}T00:00:00Z`),
     toDate: new Date(`${to}T00:00:00Z`),

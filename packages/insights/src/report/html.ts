@@ -3,7 +3,11 @@ import { formatMoney, formatPercent, formatValue } from '../format.ts';
 import type { Chart, Figure, GrowthReport, ReportTable } from './model.ts';
 import { barChart, escapeXml as esc, lineChart, progressBar } from './svg.ts';
 
-/** A single self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched over the network. */
+/**
+ * A single self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched over the network.
+ * Readable on a phone: tables scroll inside their own box, charts shrink to the width (down to a
+ * legible size, then scroll), long words wrap.
+ */
 const css = `
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--accent:#0969da;--good:#1a7f37;--bad:#cf222e;--warn:#9a6700}
 *{box-sizing:border-box}body{font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);max-width:960px;margin:2rem auto;padding:0 1rem}
@@ -15,6 +19,9 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:var(-
 figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.25rem}
 svg text{font-size:11px;fill:var(--muted)}svg .axis{stroke:var(--line)}svg .line{stroke:var(--accent);stroke-width:2}svg .dot{fill:var(--accent)}
 svg .bar{fill:var(--accent)}svg .bar.neg{fill:var(--bad)}svg .track{fill:#eaeef2}svg .fill{fill:var(--accent)}svg .fill.done{fill:var(--good)}svg text.on-bar{fill:var(--fg);font-weight:600}
+p,li,summary{overflow-wrap:anywhere}.scroll{overflow-x:auto;margin:.5rem 0 1rem}.scroll table{margin:0}
+figure{overflow-x:auto}svg{width:100%;max-width:560px;min-width:420px;height:auto}
+@media (max-width:600px){body{margin:1rem auto;padding:0 .75rem}h1{font-size:1.3rem}th,td{padding:.25rem .4rem}}
 `;
 
 /** Green for a change for the better, red for the worse, nothing for a change that shows as zero. */
@@ -32,7 +39,7 @@ function figureTable(figures: Figure[], currency: string): string {
         `<tr><td>${esc(f.label)}</td><td class="num">${esc(formatValue(f.current, f.unit, currency))}</td><td class="num">${esc(formatValue(f.previous, f.unit, currency))}</td><td class="num ${changeClass(f, currency)}">${esc(formatChange(f.change, f.changeStyle, f.unit, currency).text)}</td></tr>`,
     )
     .join('');
-  return `<table><thead><tr><th>Metric</th><th class="num">This period</th><th class="num">Previous period</th><th class="num">Change</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr><th>Metric</th><th class="num">This period</th><th class="num">Previous period</th><th class="num">Change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function dataTable(table: ReportTable, currency: string): string {
@@ -54,7 +61,7 @@ function dataTable(table: ReportTable, currency: string): string {
           .join('')}</tr>`,
     )
     .join('');
-  return `<table><caption class="muted">${esc(table.title)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<div class="scroll"><table><caption class="muted">${esc(table.title)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 function chart(c: Chart, currency: string): string {
@@ -114,7 +121,7 @@ export function renderHtml(report: GrowthReport): string {
       })
       .join('');
     parts.push(
-      `<table><thead><tr><th>Severity</th><th>Finding</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table>`,
+      `<div class="scroll"><table><thead><tr><th>Severity</th><th>Finding</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table></div>`,
     );
   } else {
     parts.push('<p>No rule fired for this period.</p>');

@@ -188,7 +188,7 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
 
       <Section title="Metric choices and missing figures" id="choices">
         <DataTable
-          caption="Definitions this report used (METRICS.md)"
+          caption="Definitions this report used"
           columns={[
             { key: 'name', label: 'Metric' },
             { key: 'value', label: 'Choice' },

@@ -9,7 +9,6 @@ import {
 } from '@org/billing-ledger';
 import { Chart } from '../../../components/charts.tsx';
 import { ChartData, DataTable, Empty, Section } from '../../../components/data-table.tsx';
-import { PeriodSelector } from '../../../components/period-selector.tsx';
 import { formatCount, formatDateTime, formatMoney } from '../../../lib/format.ts';
 import { pageContext } from '../../../lib/page.ts';
 import { param, periodQuery, type SearchParams } from '../../../lib/period.ts';
@@ -44,7 +43,9 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   return (
     <>
       <h1>Ledger health</h1>
-      <PeriodSelector period={period} path="/ledger" extra={{ status, type }} />
+      <p className="page-note" data-testid="ledger-as-of">
+        The Stripe event inbox and the jobs around it as they are now (not limited to a period).
+      </p>
       {replayed ? (
         <p role="status" data-testid="replayed">
           Event {replayed} was put back on the queue.

@@ -101,7 +101,10 @@ export default async function LifecyclePage({ searchParams }: { searchParams: Pr
               />
             </>
           ) : (
-            <Empty>No stage recorded yet: run `org-reports lifecycle run`.</Empty>
+            <Empty>
+              No lifecycle stages recorded yet. They appear after the weekly lifecycle job runs (
+              <code>org-reports lifecycle run</code>).
+            </Empty>
           )}
         </Section>
         <Section title="Recent transitions" id="transitions">
