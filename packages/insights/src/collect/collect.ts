@@ -202,7 +202,7 @@ export async function collectSnapshot(
   // "Active users" of the period is the distinct-user count @org/metrics defines for that length.
   const periodActive = days === 7 ? active?.wau : days === 30 ? active?.mau : undefined;
   if (active && periodActive === undefined)
-    unavailable.push(`Users: distinct active users over ${days} days (@org/metrics counts 7 and 30 days)`);
+    unavailable.push(`Users: active users over ${days} days (counted for 7- and 30-day periods)`);
 
   const snapshot: MetricsSnapshot = {
     period: { start: period.start.toISOString(), end: period.end.toISOString() },

@@ -194,7 +194,7 @@ const dataStale: RuleFn = (ctx) => {
         evidenceOf(figure('ledger.pendingWebhooks'), ctx),
       ],
       recommendation:
-        'Check that a ledger worker runs (the webhook app with LEDGER_WORKER=on, or `org-reports worker`) and read its errors with `org-reports webhooks list`.',
+        'Check that a ledger worker runs (the webhook app with LEDGER_WORKER=on, or "org-reports worker") and read its errors with "org-reports webhooks list".',
     });
   }
 
@@ -208,7 +208,7 @@ const dataStale: RuleFn = (ctx) => {
       title: `No payment recorded in the period after ${before} in the previous one: Stripe events may not be arriving`,
       evidence: [evidenceOf(figure('revenue.payments'), ctx, { threshold: ctx.t.stalePaymentsBase })],
       recommendation:
-        'Check the Stripe webhook endpoint (Dashboard > Developers > Webhooks: failed deliveries, a rotated signing secret) and recover missed events with `org-reports backfill events`.',
+        'Check the Stripe webhook endpoint (Dashboard > Developers > Webhooks: failed deliveries, a rotated signing secret) and recover missed events with "org-reports backfill events".',
     });
   }
   if (checked.length === 0)
@@ -227,7 +227,7 @@ const deadWebhooks: RuleFn = (ctx) => {
       title: `${n} Stripe webhook event${n === 1 ? ' is' : 's are'} dead: the ledger is missing ${n === 1 ? 'its' : 'their'} changes`,
       evidence: [evidenceOf(figure('ledger.deadWebhooks'), ctx, { threshold: ctx.t.deadWebhooksMax })],
       recommendation:
-        'Inspect them with `org-reports webhooks list --status dead`, fix the cause, then `org-reports webhooks replay --dead`; revenue figures are incomplete until then.',
+        'Inspect them with "org-reports webhooks list --status dead", fix the cause, then "org-reports webhooks replay --dead"; revenue figures are incomplete until then.',
     },
   ];
 };
