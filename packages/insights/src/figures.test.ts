@@ -35,7 +35,8 @@ describe('figure catalog', () => {
   it('shows ratio changes in percentage points and counts and money relatively', () => {
     for (const f of figureCatalog) {
       if (f.unit === 'ratio') expect(f.change, f.key).toBe('points');
-      if (f.unit === 'count' || f.unit === 'money') expect(f.change, f.key).toBe('relative');
+      if ((f.unit === 'count' || f.unit === 'money') && f.key !== 'engagement.dau')
+        expect(f.change, f.key).toBe('relative');
     }
     const activation = figure('users.activationRate');
     expect(figureChange(activation, 0.5, 0.6, 'usd')).toMatchObject({
@@ -54,6 +55,9 @@ describe('figure catalog', () => {
     expect(figureChange(figure('revenue.refunds'), 1_900, 0, 'usd')!.text).toBe('+$19.00 (from 0)');
     expect(figureChange(figure('revenue.quickRatio'), 1.86, 1.93, 'usd')!.text).toBe('-0.07');
     expect(figureChange(figure('revenue.mrr'), 5, null, 'usd')).toBeNull();
+    // One day against another is not a trend: the last day's DAU is not compared.
+    expect(figureChange(figure('engagement.dau'), 35, 85, 'usd')).toBeNull();
+    expect(formatChange({ absolute: -50, relative: -0.588 }, 'none', 'count', 'usd').text).toBe('not compared');
   });
 
   it('never shows a sign or a colour for a change that rounds to zero (no green ▲ 0.0%)', () => {

@@ -16,7 +16,9 @@ export type ChangeStyle =
   /** Percentage points: "+2.0 pp" (ratios: 40% -> 42% is +2.0 pp, not +5.0%). */
   | 'points'
   /** The difference itself: "+0.12" (plain numbers such as the quick ratio). */
-  | 'absolute';
+  | 'absolute'
+  /** Not compared: a single day's value (the last day of two periods may be a Saturday and a Thursday). */
+  | 'none';
 
 export type FigureSection = 'revenue' | 'users' | 'engagement' | 'product' | 'funnel' | 'ledger';
 
@@ -314,6 +316,7 @@ export const figureCatalog = [
     'Active users on the last day of the period.',
     'One day: the last of the period (compare averages, not single days).',
     (s) => s.engagement?.dau,
+    { change: 'none' },
   ),
   def(
     'engagement.averageDau',
@@ -513,6 +516,7 @@ export function formatChange(
   currency: string,
 ): { text: string; direction: FigureChange['direction'] } {
   if (!change) return { text: 'n/a', direction: 'flat' };
+  if (style === 'none') return { text: 'not compared', direction: 'flat' };
   const direction = (zero: boolean, positive: boolean) => (zero ? 'flat' : positive ? 'up' : 'down');
   const sign = (zero: boolean, positive: boolean) => (zero ? '' : positive ? '+' : '-');
   if (style === 'points') {
@@ -553,7 +557,7 @@ export function figureChange(
   currency: string,
 ): FigureChange | null {
   const change = changeOf(current, previous);
-  if (!change) return null;
+  if (!change || f.change === 'none') return null;
   const { text, direction } = formatChange(change, f.change, f.unit, currency);
   const tone =
     direction === 'flat' ? 'neutral' : (direction === 'up') === (f.better === 'up') ? 'good' : 'bad';
@@ -567,6 +571,7 @@ export function figureCatalogMarkdown(): string {
     relative: 'relative %',
     points: 'percentage points',
     absolute: 'difference',
+    none: 'not compared',
   };
   return [
     '| Key | Label | Unit | Definition | Reading | Change shown as | Good |',

@@ -26,9 +26,9 @@ export const figureSchema = z.object({
   previous: nullableNumber.describe('Value for the previous period of the same length'),
   change: changeSchema.nullable().describe('current - previous; relative is null when previous is 0'),
   changeStyle: z
-    .enum(['relative', 'points', 'absolute'])
+    .enum(['relative', 'points', 'absolute', 'none'])
     .describe(
-      'How the change is shown: relative % (counts, money), percentage points (ratios), the difference',
+      'How the change is shown: relative % (counts, money), percentage points (ratios), the difference, or not at all (a single day)',
     ),
   better: z.enum(['up', 'down']).describe('Which direction of change is good (churn: down)'),
 });

@@ -311,6 +311,7 @@ const periodChange: RuleFn = (ctx) => {
   const findings: Finding[] = [];
   for (const key of trackedFigures) {
     const f = figure(key);
+    if (f.change === 'none') continue;
     const current = f.read(ctx.current);
     const previous = f.read(ctx.previous);
     const change = changeOf(current, previous);
