@@ -6,14 +6,16 @@ import {
   startQueue,
   startWorker,
 } from '@org/billing-ledger';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { z } from 'zod';
+import { intFlag, parseFlags } from '../flags.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
-const positiveInt = (value: string, flag: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive integer`, ExitCode.usage);
-  return n;
-};
+const workerFlags = z.object({
+  concurrency: intFlag(1, 64),
+  batchSize: intFlag(1, 1000),
+  retryLimit: intFlag(0, 100),
+  exitWhenDrained: z.boolean().optional(),
+});
 
 export const workerCommand: CommandModule = {
   register(program, action) {
@@ -33,11 +35,7 @@ export const workerCommand: CommandModule = {
             ctx,
             flags: { concurrency: string; batchSize: string; retryLimit: string; exitWhenDrained?: boolean },
           ) => {
-            const concurrency = positiveInt(flags.concurrency, '--concurrency');
-            const batchSize = positiveInt(flags.batchSize, '--batch-size');
-            const retryLimit = Number(flags.retryLimit);
-            if (!Number.isInteger(retryLimit) || retryLimit < 0)
-              throw new CliError('--retry-limit must be a non-negative integer', ExitCode.usage);
+            const { concurrency, batchSize, retryLimit } = parseFlags(workerFlags, flags);
             const db = await ctx.database();
             const queue = await startQueue(db.pool, {
               retry: { retryLimit },
