@@ -57,7 +57,9 @@ describe('figure catalog', () => {
     expect(figureChange(figure('revenue.mrr'), 5, null, 'usd')).toBeNull();
     // One day against another is not a trend: the last day's DAU is not compared.
     expect(figureChange(figure('engagement.dau'), 35, 85, 'usd')).toBeNull();
-    expect(formatChange({ absolute: -50, relative: -0.588 }, 'none', 'count', 'usd').text).toBe('not compared');
+    expect(formatChange({ absolute: -50, relative: -0.588 }, 'none', 'count', 'usd').text).toBe(
+      'not compared',
+    );
   });
 
   it('never shows a sign or a colour for a change that rounds to zero (no green ▲ 0.0%)', () => {
