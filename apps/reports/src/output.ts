@@ -60,7 +60,7 @@ export function createOutput(options: {
         if (total <= 0) return noProgress;
         const bar = new cliProgress.SingleBar(
           {
-            format: `${label} ${pc.cyan('{bar}')} {percentage}% | {value}/{total} | {rate}/s | eta {eta_formatted}`,
+            format: `${label} ${pc.cyan('{bar}')} {percentage}% | {value}/{total} | {rate}/s | {duration_formatted}`,
             stream: stderr,
             hideCursor: true,
             clearOnComplete: true,
