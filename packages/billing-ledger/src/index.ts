@@ -20,6 +20,7 @@ export { renderAudit } from './audit/render.ts';
 // Stripe backfill, recovery of missed webhooks, and the scheduled billing jobs.
 export { type RecoveryResult, recoverMissedEvents } from './backfill/recover-events.ts';
 export {
+  BILLING_JOB_POLICY,
   type BillingJob,
   type BillingJobDeps,
   type BillingJobSettings,
@@ -72,8 +73,10 @@ export {
 export {
   type BatchJob,
   type BatchOptions,
+  type EventJob,
   inboxEnvelope,
   type ObjectFetcher,
+  type ProcessEventOptions,
   type ProcessOutcome,
   processBatch,
   processEvent,
@@ -101,22 +104,29 @@ export * from './pure/mrr.ts';
 export * from './pure/ordering.ts';
 export * from './pure/ratios.ts';
 
-// The job queue (pg-boss) that processing and the billing and wallet jobs share.
+// The job queue (pg-boss) that processing and the billing and wallet jobs share, through
+// pg-boss's public API only; its schema ships as a migration (queueSchemaSql).
 export {
+  activeJobCount,
   type ClaimedJob,
-  claimJobs,
+  completeJobs,
   DEFAULT_EXPIRE_CHECK_SECONDS,
   DEFAULT_QUEUE_SCHEMA,
   defaultRetryPolicy,
   executor,
+  failJob,
+  fetchJobs,
   type LedgerQueue,
   type QueueOptions,
+  queueOptions,
+  type ReleasedJob,
   type RetryPolicy,
+  releaseJobs,
   STRIPE_EVENTS_QUEUE,
   sendInTransaction,
   startQueue,
-  touchJobs,
 } from './queue.ts';
+export { ledgerQueues, pgBossVersion, QUEUE_SCHEMA_MIGRATION, queueSchemaSql } from './queue-schema.ts';
 
 // The ledger's tables: applying Stripe objects, FX rates, the inbox, revenue queries, job runs.
 export {
@@ -223,7 +233,7 @@ export {
   type CheckoutSession,
   createCheckoutSession,
 } from './wallets/checkout.ts';
-export { type RechargeWorker, startRechargeWorker } from './wallets/jobs.ts';
+export { type RechargeWorker, startRechargeWorker, WALLET_RECHARGE_POLICY } from './wallets/jobs.ts';
 export { latestWalletTransactions } from './wallets/latest-transactions.ts';
 export {
   type JournalRow,

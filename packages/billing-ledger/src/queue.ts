@@ -4,12 +4,14 @@ import PgBoss from 'pg-boss';
 import type { Queryable } from './store/apply.ts';
 
 /**
- * The project's job queue: pg-boss on the application's own Postgres (its tables live in the
- * `pgboss` schema, created on first start). Jobs are sent inside the caller's transaction through
- * `sendInTransaction`, so a job exists exactly when the row that needs it was committed.
- * Other packages (wallet recharges, email outbox, scheduled jobs with cron) reuse the same
- * instance: `queue.ensureQueue(name, policy)`, `queue.sendInTransaction(...)`, `queue.boss.work`,
- * `queue.boss.schedule(name, cron)`.
+ * The project's job queue: pg-boss 10 on the application's own Postgres. Its tables live in the
+ * `pgboss` schema, which the ledger's migration creates at the pinned pg-boss version together
+ * with the ledger's queues (`queueSchemaSql`), so events can be received before any process
+ * started the queue. The ledger uses pg-boss's public API only: jobs are sent inside the caller's
+ * transaction (`send` with its `db` option), fetched, completed, failed and counted through
+ * pg-boss's own calls. Other packages (wallet recharges, email outbox, scheduled jobs with cron)
+ * reuse the same instance: `queue.ensureQueue(name, policy)`, `queue.sendInTransaction(...)`,
+ * `queue.boss.work`, `queue.boss.schedule(name, cron)`.
  */
 export const STRIPE_EVENTS_QUEUE = 'stripe-events';
 export const DEFAULT_QUEUE_SCHEMA = 'pgboss';
@@ -21,18 +23,18 @@ export interface RetryPolicy {
   retryDelaySeconds: number;
   retryBackoff: boolean;
   /**
-   * A job still active this long after it was claimed, or after its worker last confirmed it
-   * holds it (the Stripe event worker does every third of this time, `touchJobs`), is failed and
-   * retried: its worker is taken to be dead.
+   * A job still active this long after it was fetched, and not locked by the transaction
+   * processing it, is failed and retried: its worker is taken to be dead.
    */
   expireInSeconds: number;
 }
 
 /**
- * Jobs of a killed worker come back within a minute: they expire 30 s after its last heartbeat,
- * the next expiry check (`expireCheckIntervalSeconds`, 10 s) fails them, and the first retry
- * waits 2-4 s (retryDelaySeconds 2 with backoff). A long batch of a live worker never expires:
- * its heartbeat keeps moving the deadline.
+ * Jobs of a killed worker come back within a minute: they expire 30 s after it fetched them, the
+ * next expiry check (`expireCheckIntervalSeconds`, 10 s) fails them, and the first retry waits
+ * 2-4 s (retryDelaySeconds 2 with backoff). A live worker's jobs do not expire under it: a job is
+ * completed inside the transaction that processes its event (its row stays locked until that
+ * commits), and jobs a worker has not started within half the expiry go back to the queue.
  */
 export const defaultRetryPolicy: RetryPolicy = {
   retryLimit: 5,
@@ -94,7 +96,8 @@ export function executor(db: Queryable): PgBoss.Db {
   } as PgBoss.Db;
 }
 
-function policyOptions(p: RetryPolicy): PgBoss.Queue {
+/** The pg-boss queue options of a retry policy (`ensureQueue`, and the migration's queues). */
+export function queueOptions(p: RetryPolicy): PgBoss.Queue {
   return {
     name: '',
     retryLimit: p.retryLimit,
@@ -105,7 +108,11 @@ function policyOptions(p: RetryPolicy): PgBoss.Queue {
   } as PgBoss.Queue;
 }
 
-/** Starts pg-boss on the pool (installing or upgrading its schema) and ensures the Stripe event queue. */
+/**
+ * Starts pg-boss on the pool and ensures the Stripe event queue with this process's policy. On a
+ * migrated database pg-boss finds its schema at its own version and changes nothing; in another
+ * schema (`options.schema`) it installs it.
+ */
 export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Promise<LedgerQueue> {
   const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
   const retry = { ...defaultRetryPolicy, ...options.retry };
@@ -137,7 +144,7 @@ export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Pro
       : undefined;
   expireTimer?.unref();
   const ensureQueue = async (name: string, policy: Partial<RetryPolicy> = {}) => {
-    const p = policyOptions({ ...retry, ...policy });
+    const p = queueOptions({ ...retry, ...policy });
     const existing = await boss.getQueue(name);
     if (existing) await boss.updateQueue(name, { ...p, name });
     else await boss.createQueue(name, { ...p, name });
@@ -161,127 +168,198 @@ export async function startQueue(pool: pg.Pool, options: QueueOptions = {}): Pro
   };
 }
 
-/** A job claimed by `claimJobs`: what the Stripe event worker needs of pg-boss's job row. */
+/** A job fetched by `fetchJobs`: what the Stripe event worker needs of it. */
 export interface ClaimedJob<T = unknown> {
   id: string;
   data: T;
   retryCount: number;
   retryLimit: number;
+  /** How long the job may stay active before pg-boss takes its worker for dead (`expire_in`). */
+  expireInSeconds: number;
+}
+
+/** What `releaseJobs` needs of a job: its data, and its attempts so far to keep the remaining retries. */
+export interface ReleasedJob {
+  id: string;
+  data: object;
+  retryCount?: number | undefined;
+  retryLimit?: number | undefined;
 }
 
 const assertIdentifier = (schema: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid queue schema name ${schema}`);
 };
 
-/**
- * Claims up to `batchSize` available jobs of a standard-policy queue, with the effect of pg-boss
- * 10's `fetch` (state `active`, `started_on`, `retry_count` + 1 when a job is fetched again) but
- * taken in `start_after` order along pg-boss's own fetch index (`job_i5`: name, start_after, for
- * jobs not yet active). pg-boss's `fetch` orders by priority and creation time, which that index
- * does not cover: every fetch then sorts all queued jobs (tens of milliseconds once thousands are
- * waiting). Here a claim reads only the rows it takes, however deep the queue. Jobs that became
- * available earlier are taken first: a retry waits behind jobs queued before its backoff ended.
- * Singleton and stately policies are not handled (the Stripe event queue uses neither).
- *
- * The plan is pinned (no sequential or bitmap scan, no sort) for the statement: a queue that
- * filled up since its table was last analyzed looks nearly empty to the planner, which would then
- * sort every waiting job again. Call it on a pool or on a client outside a transaction: the
- * settings and the claim run as one implicit transaction, in one round trip.
- */
-export async function claimJobs<T = unknown>(
-  db: Queryable,
-  name: string,
-  batchSize: number,
-  options: { schema?: string } = {},
-): Promise<ClaimedJob<T>[]> {
-  const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
+// pg-boss calls that take a `db` option (send, insert, fetch, complete, fail) run on the caller's
+// connection through one unstarted instance per schema: it needs nothing started, and starts no
+// maintenance or timers of its own.
+const detached = new Map<string, PgBoss>();
+function detachedBoss(schema: string): PgBoss {
   assertIdentifier(schema);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`invalid batch size ${batchSize}`);
-  const queue = `'${name.replaceAll("'", "''")}'`;
-  const results = (await db.query(
-    `set local enable_seqscan = off; set local enable_bitmapscan = off; set local enable_sort = off;
-    with next as (
-      select id from ${schema}.job
-      where name = ${queue} and state < 'active' and start_after < now()
-      order by start_after
-      limit ${batchSize}
-      for update skip locked
-    )
-    update ${schema}.job j set state = 'active', started_on = now(),
-      retry_count = case when j.started_on is not null then j.retry_count + 1 else j.retry_count end
-    from next where j.name = ${queue} and j.id = next.id
-    returning j.id, j.data, j.retry_count as "retryCount", j.retry_limit as "retryLimit"`,
-  )) as unknown as pg.QueryResult<ClaimedJob<T>>[];
-  return results[results.length - 1]!.rows;
-}
-
-/**
- * The heartbeat of a worker: moves the expiry deadline of the jobs it still holds (active, by id)
- * to `expireInSeconds` from now, so a batch that runs long is not mistaken for the work of a dead
- * worker. Jobs locked by the worker's own open batch transaction are skipped (that transaction
- * completes or releases them). Returns how many it touched.
- */
-export async function touchJobs(
-  db: Queryable,
-  name: string,
-  ids: readonly string[],
-  options: { schema?: string } = {},
-): Promise<number> {
-  const schema = options.schema ?? DEFAULT_QUEUE_SCHEMA;
-  assertIdentifier(schema);
-  if (ids.length === 0) return 0;
-  const r = await db.query(
-    `update ${schema}.job j set started_on = now()
-     from (select id from ${schema}.job where name = $1 and id = any($2::uuid[]) and state = 'active' for update skip locked) held
-     where j.name = $1 and j.id = held.id`,
-    [name, ids],
-  );
-  return r.rowCount ?? 0;
-}
-
-/**
- * SQL that completes active jobs of a queue (pg-boss's `complete` without output), for use inside
- * the transaction that did the jobs' work: the effect and the completion commit together.
- * `params` names the parameters holding the queue name and the job ids (uuid[]).
- */
-export function completeJobsSql(
-  schema: string = DEFAULT_QUEUE_SCHEMA,
-  params: { name: string; ids: string } = { name: '$1', ids: '$2' },
-): string {
-  assertIdentifier(schema);
-  return `update ${schema}.job set completed_on = now(), state = 'completed'
-    where name = ${params.name} and id = any(${params.ids}::uuid[]) and state = 'active'`;
-}
-
-/**
- * SQL that puts active jobs of a queue back as if never fetched (state `created`, no start time,
- * so claiming them again counts no retry), available again after `delay`. For work a worker
- * claimed but chose not to do now (see processBatch's scopes). Parameters as `completeJobsSql`.
- */
-export function releaseJobsSql(
-  schema: string = DEFAULT_QUEUE_SCHEMA,
-  params: { name: string; ids: string } = { name: '$1', ids: '$2' },
-  delay = "interval '50 milliseconds'",
-): string {
-  assertIdentifier(schema);
-  return `update ${schema}.job set state = 'created', started_on = null, start_after = now() + ${delay}
-    where name = ${params.name} and id = any(${params.ids}::uuid[]) and state = 'active'`;
-}
-
-// One unstarted instance per schema is enough to build job inserts: `send` with a `db` option runs
-// pg-boss's own insert on the caller's connection and needs nothing started.
-const senders = new Map<string, PgBoss>();
-function sender(schema: string): PgBoss {
-  let boss = senders.get(schema);
+  let boss = detached.get(schema);
   if (!boss) {
     boss = new PgBoss({
       db: { executeSql: async () => ({ rows: [] }) },
       schema,
     } as PgBoss.ConstructorOptions);
     boss.on('error', () => {});
-    senders.set(schema, boss);
+    detached.set(schema, boss);
   }
   return boss;
+}
+
+// Calls without a `db` option (getQueueSize) run on an unstarted instance bound to the pool.
+const bound = new WeakMap<Queryable, Map<string, PgBoss>>();
+function boundBoss(db: Queryable, schema: string): PgBoss {
+  assertIdentifier(schema);
+  let bySchema = bound.get(db);
+  if (!bySchema) {
+    bySchema = new Map();
+    bound.set(db, bySchema);
+  }
+  let boss = bySchema.get(schema);
+  if (!boss) {
+    boss = new PgBoss({ db: executor(db), schema } as PgBoss.ConstructorOptions);
+    boss.on('error', () => {});
+    bySchema.set(schema, boss);
+  }
+  return boss;
+}
+
+/**
+ * Fetches up to `batchSize` available jobs of a queue (pg-boss `fetch`: SKIP LOCKED, state
+ * `active`, a retry counted when a job is fetched again), oldest first (`priority: false`: the
+ * ledger sends every job at priority 0). pg-boss 10's `fetch` answers an empty list when its query
+ * fails; this throws the error instead, so a caller can tell a database away from an empty queue.
+ */
+export async function fetchJobs<T = unknown>(
+  db: Queryable,
+  name: string,
+  batchSize: number,
+  options: { schema?: string } = {},
+): Promise<ClaimedJob<T>[]> {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`invalid batch size ${batchSize}`);
+  const run = executor(db);
+  let failure: unknown;
+  const tracked: PgBoss.Db = {
+    executeSql: (text, values) =>
+      run.executeSql(text, values).catch((error: unknown) => {
+        failure = error;
+        throw error;
+      }),
+  };
+  const jobs = await detachedBoss(options.schema ?? DEFAULT_QUEUE_SCHEMA).fetch<T>(name, {
+    batchSize,
+    includeMetadata: true,
+    priority: false,
+    db: tracked,
+  });
+  if (failure !== undefined) throw failure;
+  return jobs.map((j) => ({
+    id: j.id,
+    data: j.data,
+    retryCount: j.retryCount,
+    retryLimit: j.retryLimit,
+    // A numeric: pg returns it as a string.
+    expireInSeconds: Number(j.expireInSeconds),
+  }));
+}
+
+/**
+ * Completes active jobs (pg-boss `complete`) on `db`. Inside the transaction that does the jobs'
+ * work, the effect and the completion commit together, and the updated job rows stay locked until
+ * then: pg-boss's expiry, which deletes and re-inserts expired active jobs, waits for that
+ * transaction and then finds them completed. A worker's running transaction therefore keeps its
+ * jobs however long it takes, without a heartbeat.
+ */
+export async function completeJobs(
+  db: Queryable,
+  name: string,
+  ids: readonly string[],
+  options: { schema?: string } = {},
+): Promise<void> {
+  if (ids.length === 0) return;
+  await completeOn(detachedBoss(options.schema ?? DEFAULT_QUEUE_SCHEMA), name, ids, executor(db));
+}
+
+// pg-boss 10 runs `complete(name, id | ids, data, options)`; its type declarations give a list of
+// ids no data argument, which would pass `{ db }` as the jobs' output and complete on the
+// instance's own connection. The data (output) is left null, as the worker always did.
+const completeOn = (boss: PgBoss, name: string, ids: readonly string[], db: PgBoss.Db) =>
+  (
+    boss.complete as unknown as (
+      name: string,
+      ids: string[],
+      data: null,
+      options: PgBoss.ConnectionOptions,
+    ) => Promise<unknown>
+  )(name, [...ids], null, { db });
+
+/** Fails a job (pg-boss `fail`): retried with the queue's backoff, or failed after its last retry. */
+export async function failJob(
+  db: Queryable,
+  name: string,
+  id: string,
+  error: { message: string },
+  options: { schema?: string } = {},
+): Promise<void> {
+  await detachedBoss(options.schema ?? DEFAULT_QUEUE_SCHEMA).fail(
+    name,
+    id,
+    { message: error.message },
+    { db: executor(db) },
+  );
+}
+
+/**
+ * Gives active jobs back to the queue without counting an attempt, available again after
+ * `delaySeconds`: each is completed and sent again with the same data (pg-boss `complete` and
+ * `insert`), its retry limit lowered by the retries it already used, so the job dies after the
+ * same number of failed attempts. Call inside a transaction (both commit together). The new jobs
+ * have new ids and start their backoff afresh.
+ */
+export async function releaseJobs(
+  db: Queryable,
+  name: string,
+  jobs: readonly ReleasedJob[],
+  options: { schema?: string; delaySeconds?: number } = {},
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const boss = detachedBoss(options.schema ?? DEFAULT_QUEUE_SCHEMA);
+  const run = executor(db);
+  await completeOn(
+    boss,
+    name,
+    jobs.map((j) => j.id),
+    run,
+  );
+  const startAfter = String(options.delaySeconds ?? 0.05); // seconds, as a Postgres interval
+  await boss.insert(
+    jobs.map((j) => ({
+      name,
+      data: j.data,
+      startAfter,
+      ...(j.retryLimit === undefined ? {} : { retryLimit: Math.max(0, j.retryLimit - (j.retryCount ?? 0)) }),
+    })),
+    { db: run },
+  );
+}
+
+/**
+ * Jobs of a queue that workers hold right now (pg-boss state `active`), from two `getQueueSize`
+ * counts: jobs not yet done minus jobs waiting. Read one after the other, so a gauge: a job that
+ * moves from waiting to active between them is counted once, a job sent between them may be
+ * counted as active.
+ */
+export async function activeJobCount(
+  db: Queryable,
+  name: string,
+  options: { schema?: string } = {},
+): Promise<number> {
+  const boss = boundBoss(db, options.schema ?? DEFAULT_QUEUE_SCHEMA);
+  const waiting = await boss.getQueueSize(name);
+  const notDone = await boss.getQueueSize(name, { before: 'completed' });
+  return Math.max(0, notDone - waiting);
 }
 
 /**
@@ -295,10 +373,10 @@ export async function sendInTransaction(
   options: PgBoss.SendOptions & { schema?: string } = {},
 ): Promise<string> {
   const { schema = DEFAULT_QUEUE_SCHEMA, ...send } = options;
-  const id = await sender(schema).send(name, data, { ...send, db: executor(client) });
+  const id = await detachedBoss(schema).send(name, data, { ...send, db: executor(client) });
   if (!id)
     throw new Error(
-      `pg-boss queue "${name}" does not exist in schema ${schema}; start the queue (startQueue) once to create it`,
+      `pg-boss queue "${name}" does not exist in schema ${schema}; the ledger's migrations create it (migrate), or start the queue once (startQueue)`,
     );
   return id;
 }

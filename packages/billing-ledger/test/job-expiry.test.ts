@@ -26,16 +26,21 @@ const packageDir = path.join(here, '..');
 const children: ChildProcess[] = [];
 let killDb: TestDatabase;
 let longDb: TestDatabase;
+let holdDb: TestDatabase;
 const queues: LedgerQueue[] = [];
 
 beforeAll(async () => {
-  [killDb, longDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  [killDb, longDb, holdDb] = await Promise.all([
+    createTestDatabase(),
+    createTestDatabase(),
+    createTestDatabase(),
+  ]);
   await killDb.pool.query('create table test_effects (event_id text not null, pid integer not null)');
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const q of queues) await q.stop();
-  await Promise.all([killDb?.drop(), longDb?.drop()]);
+  await Promise.all([killDb?.drop(), longDb?.drop(), holdDb?.drop()]);
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
@@ -104,7 +109,7 @@ describe('a worker killed with SIGKILL mid-batch', () => {
     ).rows;
     expect(held.length).toBeGreaterThan(0); // the killed worker held jobs
 
-    // The bound, from what the held jobs carry: expiry after the last heartbeat, the next expiry
+    // The bound, from what the held jobs carry: expiry after the fetch, the next expiry
     // check, the first retry's backoff (at most twice the delay), all within a minute.
     for (const job of held) {
       expect(job.expire).toBe(defaultRetryPolicy.expireInSeconds);
@@ -141,7 +146,7 @@ describe('a worker killed with SIGKILL mid-batch', () => {
 });
 
 describe('a live worker processing one long batch', () => {
-  it('keeps its jobs past their expiry with its heartbeat: no retry, one effect', async () => {
+  it('keeps its job past its expiry while the event is processed: no retry, one effect', async () => {
     const db = longDb;
     const queue = await startQueue(db.pool, {
       retry: { expireInSeconds: 4, retryDelaySeconds: 1 },
@@ -159,8 +164,9 @@ describe('a live worker processing one long batch', () => {
     const p = parseEvent(e);
     if (!p.ok) throw p.error;
     await receiveEvent(db.pool, p.value, JSON.stringify(e));
-    // A handler that takes three expiry periods (a slow re-fetch from Stripe, say), outside any
-    // lock on the job row: only the heartbeat keeps the job from expiring.
+    // A handler that takes three expiry periods (a slow re-fetch from Stripe, say): the event's
+    // transaction completed the job first, so pg-boss's expiry waits for it and then finds the
+    // job completed.
     const registry = defaultEventRegistry().on('*', async ({ client, event }) => {
       await client.query('select pg_sleep(12)');
       await client.query('insert into test_effects (event_id) values ($1)', [event.id]);
@@ -171,7 +177,6 @@ describe('a live worker processing one long batch', () => {
       registry,
       concurrency: 1,
       batchSize: 1,
-      heartbeatSeconds: 1,
     });
     try {
       await until(
@@ -190,5 +195,74 @@ describe('a live worker processing one long batch', () => {
     );
     expect(job.rows).toEqual([{ retry_count: 0, state: 'completed' }]);
     expect((await db.pool.query('select count(*)::int as n from test_effects')).rows[0].n).toBe(1);
+  }, 180_000);
+});
+
+describe('a live worker processing fetched events one by one, slowly', () => {
+  it('gives the jobs it has not started back before they expire: no retry, one effect each', async () => {
+    const db = holdDb;
+    const expireInSeconds = 6;
+    const queue = await startQueue(db.pool, {
+      retry: { expireInSeconds, retryDelaySeconds: 1 },
+      maintenanceIntervalSeconds: 1,
+      expireCheckIntervalSeconds: 1,
+    });
+    queues.push(queue);
+    await db.pool.query('create table test_effects (event_id text not null)');
+    const f = eventFactory({ prefix: 'hold' });
+    const events = Array.from({ length: 5 }, (_, i) =>
+      f.event(
+        'customer.created',
+        1_767_225_600 + i,
+        customerObject(`cus_hold${i}`, `h${i}@example.test`, 'H', 1),
+      ),
+    );
+    for (const e of events) {
+      const p = parseEvent(e);
+      if (!p.ok) throw p.error;
+      await receiveEvent(db.pool, p.value, JSON.stringify(e));
+    }
+    // Re-fetching from Stripe processes events one by one (inside each event's transaction): each
+    // takes a third of the expiry, so the fifth would start after the expiry of a batch of five.
+    const registry = defaultEventRegistry().on('*', async ({ client, event }) => {
+      await client.query('insert into test_effects (event_id) values ($1)', [event.id]);
+    });
+    const worker = startWorker({
+      pool: db.pool,
+      queue,
+      registry,
+      concurrency: 1,
+      batchSize: events.length,
+      fetchObject: async () => {
+        await new Promise((r) => setTimeout(r, (expireInSeconds * 1000) / 3));
+        return null; // use the payload
+      },
+    });
+    try {
+      await until(
+        async () =>
+          (
+            await db.pool.query(
+              `select count(*)::int as n from public.stripe_events where status in ('pending', 'failed')`,
+            )
+          ).rows[0].n === 0,
+        120_000,
+        'every event to be processed',
+      );
+    } finally {
+      await worker.stop();
+    }
+    const jobs = await db.pool.query<{ state: string; retry_count: number }>(
+      `select state::text, retry_count from pgboss.job where name = $1`,
+      [STRIPE_EVENTS_QUEUE],
+    );
+    // Some jobs went back to the queue (sent again: more jobs than events), none was retried.
+    expect(jobs.rows.length).toBeGreaterThan(events.length);
+    for (const j of jobs.rows) expect(j).toEqual({ state: 'completed', retry_count: 0 });
+    const effects = await db.pool.query(
+      'select event_id, count(*)::int as n from test_effects group by event_id',
+    );
+    expect(effects.rows.length).toBe(events.length);
+    for (const r of effects.rows) expect(r.n).toBe(1);
   }, 180_000);
 });

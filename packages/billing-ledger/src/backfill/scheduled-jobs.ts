@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AuditReport } from '../audit/collect.ts';
 import { runRevenueAudit } from '../audit/collect.ts';
-import type { LedgerQueue } from '../queue.ts';
+import type { LedgerQueue, RetryPolicy } from '../queue.ts';
 import { createStripeApi, createStripeClient, defaultRateFor, type StripeApi } from '../stripe-api/client.ts';
 import { reconcileUsage } from '../usage/reconcile.ts';
 import { type Notifier, slackNotifier } from '../usage/slack.ts';
@@ -21,6 +21,14 @@ export const billingJobs = {
   revenueAudit: 'billing-revenue-audit',
 } as const;
 export type BillingJob = keyof typeof billingJobs;
+
+/** The policy of the scheduled jobs' queues. */
+export const BILLING_JOB_POLICY: RetryPolicy = {
+  retryLimit: 2,
+  retryDelaySeconds: 60,
+  retryBackoff: true,
+  expireInSeconds: 3600,
+};
 
 export interface BillingSchedules {
   reconcileUsage?: string | null;
@@ -45,12 +53,7 @@ export async function scheduleBillingJobs(
   for (const job of Object.keys(billingJobs) as BillingJob[]) {
     const name = billingJobs[job];
     const cron = job in schedules ? schedules[job] : defaultBillingSchedules[job];
-    await queue.ensureQueue(name, {
-      retryLimit: 2,
-      retryDelaySeconds: 60,
-      retryBackoff: true,
-      expireInSeconds: 3600,
-    });
+    await queue.ensureQueue(name, BILLING_JOB_POLICY);
     if (!cron || cron === 'off') {
       await queue.boss.unschedule(name);
       effective[job] = null;
@@ -142,12 +145,7 @@ export async function startBillingJobWorkers(
   const names: string[] = [];
   for (const job of Object.keys(billingJobs) as BillingJob[]) {
     const name = billingJobs[job];
-    await queue.ensureQueue(name, {
-      retryLimit: 2,
-      retryDelaySeconds: 60,
-      retryBackoff: true,
-      expireInSeconds: 3600,
-    });
+    await queue.ensureQueue(name, BILLING_JOB_POLICY);
     await queue.boss.work<{ date?: string; month?: string }>(
       name,
       { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 10, batchSize: 1 },

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { LedgerError, type LedgerErrorCode } from '../errors.ts';
-import { DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE } from '../queue.ts';
+import { activeJobCount, DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE } from '../queue.ts';
 import { databaseErrorKind } from '../store/db-errors.ts';
 import { type InboxStats, receiveEvent } from '../store/inbox.ts';
 import { storableContent } from '../stripe/content.ts';
@@ -14,7 +14,7 @@ import { parseEvent } from '../stripe/parse.ts';
  * - verifies the signature on the raw body against each configured secret (rotation) with a
  *   300 s tolerance either way (Stripe's SDK checks only the past: a signature dated further ahead
  *   would let a captured payload be replayed until then), before anything is written;
- * - inserts the event into the inbox and enqueues its job in one statement, and answers 200 only
+ * - inserts the event into the inbox and enqueues its job in one transaction, and answers 200 only
  *   after that commit is flushed to disk (a duplicate answers 200 too);
  * - bad / missing signature, timestamp outside the tolerance or malformed JSON: 400, nothing
  *   written;
@@ -206,22 +206,20 @@ export async function stripeInboxBacklog(
 ): Promise<NonNullable<Health['queue']>> {
   const asOf = options.asOf ?? new Date();
   const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid queue schema name ${schema}`);
   const [byStatus, active] = await Promise.all([
     pool.query<{ status: 'pending' | 'failed' | 'dead'; n: number; oldest: Date | null }>(
       `select status, count(*)::int as n, min(received_at) as oldest from public.stripe_events
        where status in ('pending', 'failed', 'dead') group by status`,
     ),
-    pool
-      .query<{ n: number }>(
-        `select count(*)::int as n from ${schema}.job where name = $1 and state = 'active'`,
-        [STRIPE_EVENTS_QUEUE],
-      )
-      .catch(() => ({ rows: [{ n: 0 }] })), // queue not installed yet: nothing is processing
+    activeJobCount(pool, STRIPE_EVENTS_QUEUE, { schema }).catch((error: unknown) => {
+      // A bad schema name is a bug; a queue schema no process installed yet: nothing is processing.
+      if (/invalid queue schema name/.test((error as Error).message)) throw error;
+      return 0;
+    }),
   ]);
   const backlog = {
     pending: 0,
-    processing: active.rows[0]?.n ?? 0,
+    processing: active,
     failed: 0,
     dead: 0,
     oldestPendingAgeSeconds: null as number | null,

@@ -1,7 +1,7 @@
 import { connectClient } from '@org/db';
 import type pg from 'pg';
 import { ok, type Result } from '../errors.ts';
-import { completeJobsSql, DEFAULT_QUEUE_SCHEMA, releaseJobsSql } from '../queue.ts';
+import { completeJobs, DEFAULT_QUEUE_SCHEMA, releaseJobs } from '../queue.ts';
 import { applyStripeObjects, prepared } from '../store/apply.ts';
 import { parseEvent } from '../stripe/parse.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
@@ -73,6 +73,25 @@ export interface BatchJob {
   eventId: string;
   /** See `eventScope`: events of one scope are never in two batches running at once. */
   scope?: string | null | undefined;
+  /** Retries used and allowed so far: a deferred job goes back with the retries it has left. */
+  retryCount?: number | undefined;
+  retryLimit?: number | undefined;
+}
+
+/** The queue job of an event processed on its own (`processEvent`). */
+export interface EventJob {
+  queue: string;
+  id: string;
+  schema?: string | undefined;
+}
+
+export interface ProcessEventOptions extends ProcessOptions {
+  /**
+   * The event's queue job: completed inside the event's transaction, so the effect and the
+   * completion commit together, and the job row stays locked while the event is processed
+   * (pg-boss's expiry cannot take it from a live worker, however slow the handlers).
+   */
+  job?: EventJob | undefined;
 }
 
 export interface BatchOptions extends ProcessOptions {
@@ -80,8 +99,8 @@ export interface BatchOptions extends ProcessOptions {
    * The worker's queue jobs for these events. Jobs of the events the batch processes complete in
    * its transaction (effect and completion commit together). For jobs with a scope, the batch
    * first takes a transaction lock per scope without waiting; the events of a scope that another
-   * batch holds are deferred: their jobs go back to the queue (no attempt counted) instead of
-   * waiting for that batch to commit. Concurrent batches then rarely wait on each other's locks.
+   * batch holds are deferred: their jobs go back to the queue (`releaseJobs`: no attempt counted)
+   * instead of waiting for that batch to commit. Concurrent batches then rarely wait on each other's locks.
    */
   jobs?: { queue: string; schema?: string; list: BatchJob[] } | undefined;
 }
@@ -100,13 +119,15 @@ export type ProcessOutcome =
 export async function processEvent(
   pool: pg.Pool,
   eventId: string,
-  options: ProcessOptions,
+  options: ProcessEventOptions,
 ): Promise<ProcessOutcome> {
   // Guarded: a connection lost mid-transaction fails the next query instead of the process.
   const client = await connectClient(pool);
   let broken = false;
   try {
     await client.query('begin; set local synchronous_commit = off');
+    const job = options.job;
+    if (job) await completeJobs(client, job.queue, [job.id], { schema: job.schema ?? DEFAULT_QUEUE_SCHEMA });
     const { rows } = await prepared<{ status: string; payload: unknown }>(
       client,
       'select status, payload from public.stripe_events where id = $1 for update',
@@ -165,10 +186,10 @@ export async function processEvent(
 }
 
 /**
- * The fast path: several events in one transaction. One statement takes the scope locks (with
- * `jobs`; events of scopes held elsewhere are deferred), completes or releases the jobs, locks
- * the inbox rows that are not done yet (in id order), marks them processed and returns their
- * payloads; events are applied in object-id order (so concurrent batches take row locks in one
+ * The fast path: several events in one transaction. With `jobs`, it first takes the scope locks
+ * (events of scopes held elsewhere are deferred) and completes or releases the jobs through
+ * pg-boss in the transaction; one statement then locks the inbox rows that are not done yet,
+ * marks them processed and returns their payloads; events are applied in object-id order (so concurrent batches take row locks in one
  * global order); events without handlers are then marked ignored. Returns null when anything
  * fails (the whole batch rolls back, marks and jobs included); the caller then processes the
  * events one by one with `processEvent` to isolate the failure.
@@ -189,42 +210,49 @@ export async function processBatch(
     let rows: { id: string; payload: unknown }[];
     const jobs = options.jobs;
     if (jobs?.list.length) {
-      // One statement: scope locks (no waiting), the jobs of held events completed, the others
-      // released, the held events' inbox rows marked and their payloads returned.
+      // Scope locks (no waiting), then the jobs of held events completed and the others released
+      // (pg-boss's complete and insert, in this transaction), then the held events' inbox rows
+      // marked and their payloads returned.
       const schema = jobs.schema ?? DEFAULT_QUEUE_SCHEMA;
-      const r = await prepared<{ id: string; held: boolean; payload: unknown }>(
+      const scoped = await prepared<{ id: string; held: boolean }>(
         client,
         `with claimed as materialized (
-           select x.job_id, x.event_id,
+           select x.event_id,
              x.scope is null or pg_try_advisory_xact_lock(hashtextextended('billing-ledger:scope:' || x.scope, 0)) as held
-           from unnest($1::uuid[], $2::text[], $3::text[]) as x(job_id, event_id, scope)
-         ), events as materialized (
-           -- An event with several jobs (a replay beside its original) is done if any of them is held.
-           select event_id, bool_or(held) as held from claimed group by event_id
-         ), done as (
-           ${completeJobsSql(schema, { name: '$4', ids: '(select array_agg(c.job_id) from claimed c join events e using (event_id) where e.held)' })}
-         ), released as (
-           ${releaseJobsSql(schema, { name: '$4', ids: '(select array_agg(c.job_id) from claimed c join events e using (event_id) where not e.held)' })}
-         ), marked as (
-           update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
-           where id = any(array(select event_id from events where held order by event_id)) and status not in ('processed', 'ignored')
-           returning id, payload
+           from unnest($1::text[], $2::text[]) as x(event_id, scope)
          )
-         select e.event_id as id, e.held, m.payload
-         from events e left join marked m on m.id = e.event_id
-         order by e.event_id`,
-        [
-          jobs.list.map((j) => j.id),
-          jobs.list.map((j) => j.eventId),
-          jobs.list.map((j) => j.scope ?? null),
-          jobs.queue,
-        ],
+         -- An event with several jobs (a replay beside its original) is done if any of them is held.
+         select event_id as id, bool_or(held) as held from claimed group by event_id order by event_id`,
+        [jobs.list.map((j) => j.eventId), jobs.list.map((j) => j.scope ?? null)],
       );
-      rows = [];
-      for (const row of r.rows) {
-        if (!row.held) outcomes.set(row.id, { status: 'deferred' });
-        else if (row.payload !== null) rows.push(row);
-      }
+      const held = new Set(scoped.rows.filter((r) => r.held).map((r) => r.id));
+      await completeJobs(
+        client,
+        jobs.queue,
+        jobs.list.filter((j) => held.has(j.eventId)).map((j) => j.id),
+        { schema },
+      );
+      await releaseJobs(
+        client,
+        jobs.queue,
+        jobs.list
+          .filter((j) => !held.has(j.eventId))
+          .map((j) => ({
+            id: j.id,
+            data: j.scope == null ? { eventId: j.eventId } : { eventId: j.eventId, scope: j.scope },
+            retryCount: j.retryCount,
+            retryLimit: j.retryLimit,
+          })),
+        { schema },
+      );
+      for (const r of scoped.rows) if (!r.held) outcomes.set(r.id, { status: 'deferred' });
+      ({ rows } = await prepared<{ id: string; payload: unknown }>(
+        client,
+        `update public.stripe_events set status = 'processed', attempts = attempts + 1, last_error = null, processed_at = now()
+         where id = any($1) and status not in ('processed', 'ignored')
+         returning id, payload`,
+        [[...held]],
+      ));
     } else {
       ({ rows } = await prepared<{ id: string; payload: unknown }>(
         client,

@@ -1,5 +1,14 @@
+import { withTransaction } from '@org/db';
 import type pg from 'pg';
-import { type ClaimedJob, claimJobs, type LedgerQueue, STRIPE_EVENTS_QUEUE, touchJobs } from '../queue.ts';
+import {
+  type ClaimedJob,
+  completeJobs,
+  failJob,
+  fetchJobs,
+  type LedgerQueue,
+  releaseJobs,
+  STRIPE_EVENTS_QUEUE,
+} from '../queue.ts';
 import { type ObjectFetcher, processBatch, processEvent, recordFailure } from './processor.ts';
 import type { EventRegistry } from './registry.ts';
 
@@ -13,11 +22,6 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Sleep when the queue is empty. Default 250 ms. */
   idleMs?: number;
-  /**
-   * How often the worker confirms the jobs it holds (`touchJobs`), so a long batch does not expire
-   * while a killed worker's jobs do. Default: a third of the queue's `expireInSeconds`.
-   */
-  heartbeatSeconds?: number;
   fetchObject?: ObjectFetcher;
   /** Called for each failed attempt (the app logs it). */
   onError?: (eventId: string, error: Error, dead: boolean) => void;
@@ -43,31 +47,23 @@ interface JobData {
  * A queue consumer for Stripe events. Several workers (in one or many processes) can run on one
  * database: pg-boss hands each job to one fetcher (SKIP LOCKED), and processing locks the inbox
  * row and skips events already done, so each event takes effect once.
+ *
+ * A job is completed inside the transaction that processes its event, so from that transaction's
+ * first statement on, its row is locked and pg-boss's expiry cannot take it, however long the
+ * handlers run. Before that, a fetched job is only covered by its expiry (`expireInSeconds`): a
+ * loop that processes its events one by one gives the jobs it has not started back to the queue
+ * (no attempt counted) once half that time has passed since it fetched them, so a live worker's
+ * jobs are not retried under it. pg-boss 10 has no heartbeat; this needs none.
  */
 export function startWorker(options: WorkerOptions): Worker {
   const { pool, queue, registry } = options;
-  const boss = queue.boss;
+  const name = STRIPE_EVENTS_QUEUE;
+  const schema = queue.schema;
   const batchSize = options.batchSize ?? 100;
   const idleMs = options.idleMs ?? 250;
   let stopping = false;
   let processed = 0;
   let wake: (() => void) | undefined;
-  // Jobs claimed and not yet settled, and their heartbeat.
-  const held = new Set<string>();
-  let beating = false;
-  const heartbeat = setInterval(
-    () => {
-      if (beating || held.size === 0) return;
-      beating = true;
-      touchJobs(pool, STRIPE_EVENTS_QUEUE, [...held], { schema: queue.schema })
-        .catch(() => {}) // database away: if it stays away, the jobs expire and are retried
-        .finally(() => {
-          beating = false;
-        });
-    },
-    (options.heartbeatSeconds ?? Math.max(1, queue.retry.expireInSeconds / 3)) * 1000,
-  );
-  heartbeat.unref();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -78,10 +74,10 @@ export function startWorker(options: WorkerOptions): Worker {
     });
 
   /** Returns the number of jobs done with (completed or failed); deferred jobs are back on the queue. */
-  async function handleBatch(jobs: ClaimedJob<JobData>[]): Promise<number> {
-    const done: string[] = [];
+  async function handleBatch(jobs: ClaimedJob<JobData>[], fetchedAt: number): Promise<number> {
     const valid = jobs.filter((j) => typeof j.data?.eventId === 'string');
-    for (const j of jobs) if (!valid.includes(j)) done.push(j.id);
+    const invalid = jobs.filter((j) => !valid.includes(j)).map((j) => j.id);
+    if (invalid.length) await completeJobs(pool, name, invalid, { schema });
     // Fast path: the whole batch in one transaction, which also completes its jobs (and defers
     // the events of scopes another batch is processing); on any failure, one by one.
     const batch =
@@ -94,12 +90,14 @@ export function startWorker(options: WorkerOptions): Worker {
               fetchObject: options.fetchObject,
               onBatchError: options.onBatchError,
               jobs: {
-                queue: STRIPE_EVENTS_QUEUE,
-                schema: queue.schema,
+                queue: name,
+                schema,
                 list: valid.map((j) => ({
                   id: j.id,
                   eventId: j.data.eventId,
                   scope: typeof j.data.scope === 'string' ? j.data.scope : null,
+                  retryCount: j.retryCount,
+                  retryLimit: j.retryLimit,
                 })),
               },
             },
@@ -110,31 +108,41 @@ export function startWorker(options: WorkerOptions): Worker {
       for (const job of valid) if (batch.get(job.data.eventId)?.status === 'deferred') deferred++;
       for (const outcome of batch.values())
         if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
-      if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
       return jobs.length - deferred;
     }
-    for (const job of valid) {
+    // One by one, each event's transaction completing its job. Jobs not started within half their
+    // expiry go back to the queue; the first is always processed, so every round makes progress.
+    const holdMs = (Math.min(...valid.map((j) => j.expireInSeconds)) * 1000) / 2;
+    let handled = invalid.length;
+    for (const [i, job] of valid.entries()) {
+      if (i > 0 && Date.now() - fetchedAt > holdMs) {
+        const rest = valid.slice(i);
+        await withTransaction(pool, (client) => releaseJobs(client, name, rest, { schema }));
+        break;
+      }
       const eventId = job.data.eventId;
-      const outcome = await processEvent(pool, eventId, { registry, fetchObject: options.fetchObject });
+      const outcome = await processEvent(pool, eventId, {
+        registry,
+        fetchObject: options.fetchObject,
+        job: { queue: name, id: job.id, schema },
+      });
       if (outcome.status === 'error') {
         const dead = job.retryCount >= job.retryLimit;
         await recordFailure(pool, eventId, outcome.error, dead).catch(() => {});
-        await boss.fail(STRIPE_EVENTS_QUEUE, job.id, { message: outcome.error.message }).catch(() => {});
+        await failJob(pool, name, job.id, outcome.error, { schema }).catch(() => {});
         options.onError?.(eventId, outcome.error, dead);
-      } else {
-        done.push(job.id);
-        if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
-      }
+      } else if (outcome.status === 'processed' || outcome.status === 'ignored') processed++;
+      handled++;
     }
-    if (done.length) await boss.complete(STRIPE_EVENTS_QUEUE, done);
-    return jobs.length;
+    return handled;
   }
 
   async function loop(): Promise<void> {
     while (!stopping) {
       let jobs: ClaimedJob<JobData>[] = [];
+      const fetchedAt = Date.now();
       try {
-        jobs = await claimJobs<JobData>(pool, STRIPE_EVENTS_QUEUE, batchSize, { schema: queue.schema });
+        jobs = await fetchJobs<JobData>(pool, name, batchSize, { schema });
       } catch {
         await sleep(Math.max(idleMs, 1000));
         continue;
@@ -144,14 +152,11 @@ export function startWorker(options: WorkerOptions): Worker {
         continue;
       }
       let handled = 0;
-      for (const job of jobs) held.add(job.id);
       try {
-        handled = await handleBatch(jobs);
+        handled = await handleBatch(jobs, fetchedAt);
       } catch {
         // Database trouble mid-batch: the jobs stay active and expire back onto the queue.
         await sleep(1000);
-      } finally {
-        for (const job of jobs) held.delete(job.id);
       }
       options.onBatch?.(handled);
     }
@@ -163,7 +168,6 @@ export function startWorker(options: WorkerOptions): Worker {
       stopping = true;
       wake?.();
       await Promise.all(loops);
-      clearInterval(heartbeat);
     },
     get processed() {
       return processed;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { withTransaction } from '@org/db';
 import type pg from 'pg';
 import { err, LedgerError, ok, type Result } from '../errors.ts';
-import { DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE, sendInTransaction } from '../queue.ts';
+import { activeJobCount, DEFAULT_QUEUE_SCHEMA, STRIPE_EVENTS_QUEUE, sendInTransaction } from '../queue.ts';
 import type { StripeEventEnvelope } from '../stripe/schemas.ts';
 import { prepared, type Queryable } from './apply.ts';
 
@@ -92,57 +92,22 @@ export async function insertEvent(
   return { inserted: true };
 }
 
-const identifier = /^[a-z_][a-z0-9_]*$/;
-
 /**
  * Receives one verified event: the inbox row and its pg-boss job (with the event's scope, see
- * `eventScope`) are written by ONE statement (atomic without a transaction round trip), so
- * acknowledging costs one database round trip.
- * The job row follows pg-boss 10's own insert (its `job` table and the queue's retry policy);
- * when the queue is missing, the job's `name` is null and the whole statement fails, writing
- * nothing. The statement commits durably (`synchronous_commit = on`, set by the inbox's
+ * `eventScope`) are written in one transaction (`insertEvent`: pg-boss's `send` on the
+ * transaction's connection), so the job exists exactly when the event does. The transaction
+ * commits durably (`synchronous_commit = on`, by `withTransaction` and by the inbox's
  * `billing_durable_commit` trigger whatever the session's default), so the 200 that follows it
- * survives a server crash. Returns whether the event was new.
+ * survives a server crash. When the queue is missing, pg-boss inserts no job and the transaction
+ * rolls back, writing nothing. Returns whether the event was new.
  */
 export async function receiveEvent(
-  pool: Queryable,
+  pool: pg.Pool,
   event: StripeEventEnvelope,
   rawBody: string,
   options: { queueSchema?: string } = {},
 ): Promise<{ inserted: boolean }> {
-  const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
-  if (!identifier.test(schema)) throw new Error(`invalid queue schema name ${schema}`);
-  const r = await prepared(
-    pool,
-    `with ev as (
-       insert into public.stripe_events (id, type, api_version, created_at, livemode, payload, job_id)
-       values ($1, $2, $3, to_timestamp($4), $5, $6::jsonb, $7) on conflict (id) do nothing returning id, job_id
-     ), q as (select * from ${schema}.queue where name = $8)
-     insert into ${schema}.job (id, name, data, priority, retry_limit, retry_delay, retry_backoff, start_after, expire_in, keep_until, dead_letter, policy)
-     select ev.job_id, (select name from q), jsonb_strip_nulls(jsonb_build_object('eventId', ev.id, 'scope', $9::text)), 0,
-       coalesce((select retry_limit from q), 2),
-       case when coalesce((select retry_backoff from q), false) then greatest(coalesce((select retry_delay from q), 0), 1) else coalesce((select retry_delay from q), 0) end,
-       coalesce((select retry_backoff from q), false),
-       now(),
-       coalesce((select expire_seconds from q) * interval '1 second', interval '15 minutes'),
-       now() + coalesce((select retention_minutes from q) * interval '1 minute', interval '14 days'),
-       (select dead_letter from q),
-       (select policy from q)
-     from ev
-     returning id`,
-    [
-      event.id,
-      event.type,
-      event.api_version ?? null,
-      event.created,
-      event.livemode ?? false,
-      rawBody,
-      randomUUID(),
-      STRIPE_EVENTS_QUEUE,
-      eventScope(event),
-    ],
-  );
-  return { inserted: (r.rowCount ?? 0) > 0 };
+  return withTransaction(pool, (client) => insertEvent(client, event, rawBody, options));
 }
 
 export interface ListEventsOptions {
@@ -182,7 +147,7 @@ export interface InboxStats {
 }
 
 /**
- * Counts by status. `processing` = jobs a worker holds right now (pg-boss `active`);
+ * Counts by status. `processing` = jobs a worker holds right now (pg-boss `active`, `activeJobCount`);
  * `oldestPendingAgeSeconds` = age of the oldest event not yet done (pending or failed), as of `asOf`.
  */
 export async function inboxStats(
@@ -212,15 +177,12 @@ export async function inboxStats(
   }
   if (oldest)
     stats.oldestPendingAgeSeconds = Math.max(0, Math.round((asOf.getTime() - oldest.getTime()) / 1000));
-  const schema = options.queueSchema ?? DEFAULT_QUEUE_SCHEMA;
   try {
-    const active = await pool.query<{ n: number }>(
-      `select count(*)::int as n from ${schema}.job where name = $1 and state = 'active'`,
-      [STRIPE_EVENTS_QUEUE],
-    );
-    stats.processing = active.rows[0]?.n ?? 0;
+    stats.processing = await activeJobCount(pool, STRIPE_EVENTS_QUEUE, {
+      schema: options.queueSchema ?? DEFAULT_QUEUE_SCHEMA,
+    });
   } catch {
-    // Queue schema not installed yet: nothing is processing.
+    // Queue schema not installed (another queue schema that no process started yet): nothing is processing.
   }
   return stats;
 }

@@ -12,6 +12,16 @@ export interface RechargeWorker {
   stop(): Promise<void>;
 }
 
+/** The recharge queue's default policy. */
+export const WALLET_RECHARGE_POLICY: RetryPolicy = {
+  retryLimit: 8,
+  retryDelaySeconds: 30,
+  retryBackoff: true,
+  // pg-boss's own worker runs these jobs and fails one still running at its expiry: a charge
+  // (with its Stripe retries) may take a while.
+  expireInSeconds: 300,
+};
+
 /**
  * Runs auto-recharge jobs on the ledger's pg-boss queue. A failed charge throws, so pg-boss retries
  * it with the queue's policy (backoff); the retry re-confirms the recorded payment intent.
@@ -26,15 +36,7 @@ export async function startRechargeWorker(
     onError?: (error: Error) => void;
   },
 ): Promise<RechargeWorker> {
-  await queue.ensureQueue(WALLET_RECHARGE_QUEUE, {
-    retryLimit: 8,
-    retryDelaySeconds: 30,
-    retryBackoff: true,
-    // pg-boss's own worker runs these jobs, without the Stripe event worker's heartbeat: a charge
-    // (with its Stripe retries) may take a while.
-    expireInSeconds: 300,
-    ...options.retry,
-  });
+  await queue.ensureQueue(WALLET_RECHARGE_QUEUE, { ...WALLET_RECHARGE_POLICY, ...options.retry });
   const workId = await queue.boss.work<{ walletId: string; cycle: number }>(
     WALLET_RECHARGE_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: 1 },
