@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { addDays, asOfDay, daysOf, monthMasks, ratio, utcDay } from '../calc/time.ts';
 import { MetricsError } from '../errors.ts';
+import { isMidnight, partialDayGapRows, partialDayUsers, splitPeriod } from './partial-day.ts';
 
 /** Every KPI can be narrowed to one app; without `app`, users are counted across apps. */
 interface Scope {
@@ -46,6 +47,7 @@ const scopeOf = (app: string | undefined) => app ?? '*';
  */
 export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers> {
   const day = asOfDay(input.asOf);
+  if (!isMidnight(input.asOf)) return activeUsersInsideDay(pool, input, day);
   const { rows } = await pool.query<{ dau: number; wau: number; mau: number }>(
     `select coalesce(sum(users) filter (where day = $2::date), 0)::int as dau,
             coalesce(sum(users) filter (where day > $2::date - 7 and (gap = 0 or gap > day - ($2::date - 6))), 0)::int as wau,
@@ -53,6 +55,27 @@ export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers>
      from public.metrics_active_gaps
      where app = $1 and day > $2::date - 30 and day <= $2::date`,
     [scopeOf(input.app), day],
+  );
+  const r = rows[0]!;
+  return { day, dau: r.dau, wau: r.wau, mau: r.mau };
+}
+
+/**
+ * SQL: the gap rows of the 30 days ending on `$2` as of the instant `$3` inside it: the rollup up
+ * to the day before, and the as-of day's users active before `$3` (`partialDayGapRows`).
+ */
+const gapsAsOfInsideDay = (app: string | undefined, firstDay: string, day = '$2', instant = '$3') =>
+  `select day, gap, users from public.metrics_active_gaps where app = $1 and day >= ${firstDay} and day < ${day}::date
+   union all ${partialDayGapRows(app === undefined, '$1', day, instant)}`;
+
+/** `activeUsers` as of an instant inside its day: the same sums over `gapsAsOfInsideDay`. */
+async function activeUsersInsideDay(pool: Pool, input: AsOf, day: string): Promise<ActiveUsers> {
+  const { rows } = await pool.query<{ dau: number; wau: number; mau: number }>(
+    `select coalesce(sum(users) filter (where day = $2::date), 0)::int as dau,
+            coalesce(sum(users) filter (where day > $2::date - 7 and (gap = 0 or gap > day - ($2::date - 6))), 0)::int as wau,
+            coalesce(sum(users) filter (where gap = 0 or gap > day - ($2::date - 29)), 0)::int as mau
+     from (${gapsAsOfInsideDay(input.app, '$2::date - 29')}) g`,
+    [scopeOf(input.app), day, input.asOf],
   );
   const r = rows[0]!;
   return { day, dau: r.dau, wau: r.wau, mau: r.mau };
@@ -68,10 +91,15 @@ export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers>
 export async function activeUsersSeries(pool: Pool, input: Period): Promise<ActiveUsers[]> {
   const { first, last } = daysOf(input.from, input.to);
   if (last < first) return [];
+  // As of an instant inside the last day, that day's gap rows are its users active before it.
+  const insideDay = !isMidnight(input.to);
+  const g = insideDay
+    ? gapsAsOfInsideDay(input.app, '$2::date - 29', '$3', '$4')
+    : `select day, gap, users from public.metrics_active_gaps
+       where app = $1 and day >= $2::date - 29 and day <= $3::date`;
   const { rows } = await pool.query<{ day: string; dau: number; wau: number; mau: number }>(
     `with g as (
-       select day, gap, users from public.metrics_active_gaps
-       where app = $1 and day >= $2::date - 29 and day <= $3::date
+       ${g}
      ),
      marks as (
        select day as d, users as dau, 0 as w, 0 as m from g
@@ -88,7 +116,7 @@ export async function activeUsersSeries(pool: Pool, input: Period): Promise<Acti
        window o as (order by s.day)
      )
      select to_char(day, 'YYYY-MM-DD') as day, dau::int, wau::int, mau::int from running where day >= $2::date order by day`,
-    [scopeOf(input.app), first, last],
+    insideDay ? [scopeOf(input.app), first, last, input.to] : [scopeOf(input.app), first, last],
   );
   return rows;
 }
@@ -121,21 +149,38 @@ export interface Stickiness {
  */
 export async function stickiness(pool: Pool, input: AsOf & { distribution?: boolean }): Promise<Stickiness> {
   const day = asOfDay(input.asOf);
-  const month30 = monthMasks(addDays(day, -29), day);
+  const insideDay = !isMidnight(input.asOf);
+  // Inside the as-of day: the month bitmaps up to the day before, plus one day for each user
+  // active on the as-of day before the instant.
+  const month30 = monthMasks(addDays(day, -29), insideDay ? addDays(day, -1) : day);
   const [au, userDays, distribution] = await Promise.all([
     activeUsers(pool, input),
-    pool.query<{ n: number }>(
-      `select coalesce(sum(users), 0)::int as n from public.metrics_active_gaps
+    insideDay
+      ? pool.query<{ n: number }>(
+          `select coalesce(sum(users), 0)::int as n from (${gapsAsOfInsideDay(input.app, '$2::date - 29')}) g`,
+          [scopeOf(input.app), day, input.asOf],
+        )
+      : pool.query<{ n: number }>(
+          `select coalesce(sum(users), 0)::int as n from public.metrics_active_gaps
        where app = $1 and day > $2::date - 30 and day <= $2::date`,
-      [scopeOf(input.app), day],
-    ),
+          [scopeOf(input.app), day],
+        ),
     input.distribution === false
       ? undefined
-      : pool.query<{ days: number; users: number }>(
-          `select active_days as days, count(*)::int as users
+      : insideDay
+        ? pool.query<{ days: number; users: number }>(
+            `select active_days as days, count(*)::int as users from (
+               select coalesce(w.active_days, 0) + (t.user_id is not null)::int as active_days
+               from (${activeDaysPerUser('$1', '$2', '$3')}) w
+               full join (${partialDayUsers(input.app === undefined, '$1', '$4', '$5')}) t using (user_id)
+             ) per_user group by active_days order by active_days`,
+            [scopeOf(input.app), month30.months, month30.masks, day, input.asOf],
+          )
+        : pool.query<{ days: number; users: number }>(
+            `select active_days as days, count(*)::int as users
            from (${activeDaysPerUser('$1', '$2', '$3')}) per_user group by active_days order by active_days`,
-          [scopeOf(input.app), month30.months, month30.masks],
-        ),
+            [scopeOf(input.app), month30.months, month30.masks],
+          ),
   ]);
   const totalUserDays = userDays.rows[0]!.n;
   const averageDau30 = Math.round((totalUserDays / 30) * 100) / 100;
@@ -155,7 +200,7 @@ export interface ActivationOptions extends Period {
   /** The activation event: a name, or any event of a category (default: category `feature`). */
   activation?: { event: string } | { category: string };
   windowDays?: number;
-  /** Events at or after this instant are ignored (default: `to`). */
+  /** Events at or after this instant are ignored, signups too (default: `to`). */
   asOf?: Date;
 }
 
@@ -172,6 +217,9 @@ export async function activationRate(pool: Pool, input: ActivationOptions): Prom
   const activation = input.activation ?? { category: 'feature' };
   const windowDays = input.windowDays ?? 7;
   const byName = 'event' in activation;
+  const asOf = input.asOf ?? input.to;
+  // No user who signs up at or after the as-of instant: signups in [from, min(to, asOf)).
+  const signedUpBefore = new Date(Math.min(asOf.getTime(), input.to.getTime()));
   // The user's first activation event: when it is at or after signup, it decides alone; an index
   // probe only for users who did it before signing up.
   const { rows } = await pool.query<{ signed_up: number; activated: number }>(
@@ -190,10 +238,10 @@ export async function activationRate(pool: Pool, input: ActivationOptions): Prom
     [
       input.app ?? null,
       input.from,
-      input.to,
+      signedUpBefore,
       byName ? activation.event : activation.category,
       windowDays,
-      input.asOf ?? input.to,
+      asOf,
       byName ? activation.event : `category:${activation.category}`,
     ],
   );
@@ -212,7 +260,10 @@ export interface FunnelOptions extends Period {
   steps: string[];
   /** Conversion window from step 1 (default 14 days). */
   windowDays?: number;
-  /** Later steps at or after this instant are ignored (default: no bound beyond the window). */
+  /**
+   * Steps at or after this instant are ignored, the first one too (default: no bound beyond `to`
+   * and the window).
+   */
   asOf?: Date;
 }
 
@@ -237,7 +288,9 @@ export async function funnel(pool: Pool, input: FunnelOptions): Promise<FunnelSt
   if (steps.length < 2 || steps.length > 10)
     throw new MetricsError('invalid_query', 'a funnel has 2 to 10 steps');
   const windowDays = input.windowDays ?? 14;
-  const params: unknown[] = [input.app ?? null, input.from, input.to, windowDays, input.asOf ?? null];
+  // No user enters at or after the as-of instant: step 1 in [from, min(to, asOf)).
+  const enteredBefore = input.asOf !== undefined && input.asOf < input.to ? input.asOf : input.to;
+  const params: unknown[] = [input.app ?? null, input.from, enteredBefore, windowDays, input.asOf ?? null];
   params.push(...steps);
   const stepParam = (k: number) => `$${5 + k}`;
   // Steps 2..n: the column holding the user's first-ever event of the step
@@ -330,6 +383,7 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
   const { first, last } = daysOf(input.from, input.to);
   const limit = input.limit ?? 10;
   if (last < first || limit < 1) return [];
+  if (!isMidnight(input.from) || !isMidnight(input.to)) return topUsersOfDayParts(pool, input, limit);
   const { months, masks } = monthMasks(first, last);
   const { rows } = await pool.query<{
     user_id: string;
@@ -353,6 +407,80 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
      order by c.active_days desc, e.events desc, c.user_id
      limit $4`,
     [input.app ?? null, first, last, limit, months, masks],
+  );
+  return rows.map((r) => ({
+    userId: r.user_id,
+    accountId: r.account_id,
+    activeDays: r.active_days,
+    events: r.events,
+    lastActiveDay: r.last_day,
+  }));
+}
+
+/**
+ * `topUsers` of a period starting or ending inside a day: the whole days from the rollups as
+ * above, and each part of a day from the daily rollup's rows of that day. A user is active in the
+ * part [lo, hi) when their first or last event of the day is in it (or, for a part bounded on both
+ * sides, an event between them is: one probe of the user's events); the events of a part are the
+ * day's count when the whole day is inside it, else counted by the user's time index.
+ */
+async function topUsersOfDayParts(pool: Pool, input: Period, limit: number): Promise<TopUser[]> {
+  const { whole, parts } = splitPeriod(input.from, input.to);
+  const { months, masks } = whole ? monthMasks(whole.first, whole.last) : { months: [], masks: [] };
+  const inPart = `public.events e where e.user_id = d.user_id and e.app = d.app
+                  and e.occurred_at >= p.lo and e.occurred_at < p.hi and e.category <> 'system'`;
+  const { rows } = await pool.query<{
+    user_id: string;
+    account_id: string | null;
+    active_days: number;
+    events: number;
+    last_day: string;
+  }>(
+    `with apps as materialized (${APPS_SQL}),
+     parts as (select * from unnest($7::date[], $8::timestamptz[], $9::timestamptz[]) as p(day, lo, hi)),
+     part_active as materialized (
+       select distinct d.user_id, p.day
+       from parts p join public.metrics_user_activity_daily d on d.app in (select app from apps) and d.day = p.day
+       where (d.first_at >= p.lo and d.first_at < p.hi) or (d.last_at >= p.lo and d.last_at < p.hi)
+          or (d.first_at < p.lo and d.last_at >= p.hi and exists (select 1 from ${inPart}))
+     ),
+     ranked as materialized (
+       select user_id, sum(n)::int as active_days from (
+         select user_id, active_days as n from (${activeDaysPerUser(`coalesce($1, '*')`, '$5', '$6')}) w
+         union all select user_id, 1 from part_active
+       ) x group by user_id
+     ),
+     th as (select active_days from ranked order by active_days desc offset $4 - 1 limit 1),
+     cand as (select user_id, active_days from ranked where active_days >= coalesce((select active_days from th), 1))
+     select c.user_id, c.active_days, e.events, to_char(e.last_day, 'YYYY-MM-DD') as last_day, e.account_id
+     from cand c
+     cross join lateral (
+       select sum(x.events)::int as events, max(x.day) as last_day,
+              (select max(u.account_id) from public.metrics_users u where u.app in (select app from apps) and u.user_id = c.user_id) as account_id
+       from (
+         select d.day, d.events from public.metrics_user_activity_daily d
+         where d.app in (select app from apps) and d.user_id = c.user_id and d.day >= $2::date and d.day <= $3::date
+         union all
+         select p.day, case when d.first_at >= p.lo and d.last_at < p.hi then d.events
+                            else (select count(*)::int from ${inPart}) end
+         from parts p join public.metrics_user_activity_daily d
+           on d.app in (select app from apps) and d.user_id = c.user_id and d.day = p.day
+       ) x
+       where x.events > 0
+     ) e
+     order by c.active_days desc, e.events desc, c.user_id
+     limit $4`,
+    [
+      input.app ?? null,
+      whole?.first ?? null,
+      whole?.last ?? null,
+      limit,
+      months,
+      masks,
+      parts.map((p) => p.day),
+      parts.map((p) => p.lo),
+      parts.map((p) => p.hi),
+    ],
   );
   return rows.map((r) => ({
     userId: r.user_id,
