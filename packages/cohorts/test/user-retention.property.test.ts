@@ -63,8 +63,9 @@ describe('userRetention', () => {
               if (u.active.length)
                 await client.query(
                   `insert into public.metrics_user_activity_daily (app, user_id, day, events, first_at, last_at)
-                   select $1, $2, d::date, 1, now(), now() from unnest($3::text[]) as d`,
-                  [u.app, `u${u.user}`, u.active.map(dayOf)],
+                   select $1, $2, d::date, 1, t, t from unnest($3::text[]) as d
+                   cross join lateral (select (d::date + $4 * interval '1 hour') at time zone 'UTC' as t) x`,
+                  [u.app, `u${u.user}`, u.active.map(dayOf), u.hour],
                 );
             }
             for (const u of list) {
@@ -110,10 +111,11 @@ describe('userRetention', () => {
               if (instant >= Math.min(to.getTime(), asOf.getTime())) continue;
               const cs = periodStart(granularity, dayOf(start));
               sizes.set(cs, (sizes.get(cs) ?? 0) + 1);
+              // Active at the user's hour of each day: the as-of day (12:00) counts before noon only.
               const ks = u.active
                 .slice(u.deleted)
                 .map(dayOf)
-                .filter((d) => d >= cs && d <= lastDay)
+                .filter((d) => d >= cs && (d < lastDay || (d === lastDay && u.hour < 12)))
                 .map((d) => periodIndex(granularity, cs, d));
               const reached =
                 mode === 'on'

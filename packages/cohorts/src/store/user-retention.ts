@@ -26,6 +26,7 @@ export interface UserRetentionOptions {
 }
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
 
 export function periodIndexSql(granularity: Granularity, day: string, start: string): string {
   if (granularity === 'day') return `(${day} - ${start})`;
@@ -50,9 +51,18 @@ export async function userRetention(pool: Pool, input: UserRetentionOptions): Pr
   // No member signs up at or after the as-of instant, whatever the cohort range says.
   const membersBefore = new Date(Math.min(asOf.getTime(), input.to.getTime()));
   const params: unknown[] = [input.app ?? null, input.from, membersBefore, lastDay, cap];
-  const cells =
-    g === 'week' && cap <= MAX_COHORT_WEEK_BIT + 1
-      ? weekCellsFromCohortBits(input.mode, lastDay, params)
+  const cohortBits = g === 'week' && cap <= MAX_COHORT_WEEK_BIT + 1;
+  // As of an instant inside a day, the rollups answer up to the day before ($4) and the as-of day
+  // counts for a user whose first event of it is before the instant.
+  const insideDay = asOf.getTime() % DAY_MS !== 0;
+  if (insideDay && !cohortBits) {
+    params[3] = utcDay(new Date(Date.parse(`${lastDay}T00:00:00Z`) - DAY_MS));
+    params.push(lastDay, asOf);
+  }
+  const cells = cohortBits
+    ? weekCellsFromCohortBits(input.mode, lastDay, params, insideDay ? asOf : undefined)
+    : insideDay
+      ? cellsUpToInstant(g, input.mode)
       : cellsFromRollups(g, input.mode);
   const { rows } = await pool.query<{ cs: string; k: number | null; n: number }>(
     `with u as (
@@ -90,13 +100,22 @@ const MAX_COHORT_WEEK_BIT = 62;
  * cohort user instead of one per user and week. Weeks before the as-of week count whole; the as-of
  * week counts only days up to the as-of day, which the week rollup tells for the users active in it.
  * Users are grouped by (cohort, bitmap), far fewer groups than users, before the periods are counted.
- * Appends its parameters (the as-of week's mask of days, the as-of week) to `params`.
+ * Appends its parameters (the as-of week's mask of days, the as-of week; for an as-of instant
+ * inside a day, the mask of the days before it, the instant and the as-of day's bit) to `params`.
  */
-function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: unknown[]): string {
+function weekCellsFromCohortBits(
+  mode: RetentionMode,
+  lastDay: string,
+  params: unknown[],
+  insideDayAsOf?: Date,
+): string {
   const asOfWeek = periodStart('week', lastDay);
   const daysIntoWeek =
     (Date.parse(`${lastDay}T00:00:00Z`) - Date.parse(`${asOfWeek}T00:00:00Z`)) / 86_400_000;
-  params.push((1 << (daysIntoWeek + 1)) - 1, asOfWeek);
+  if (insideDayAsOf) {
+    // The as-of week's days before the as-of day, then the as-of day up to the instant ($8).
+    params.push((1 << daysIntoWeek) - 1, asOfWeek, insideDayAsOf, 1 << daysIntoWeek);
+  } else params.push((1 << (daysIntoWeek + 1)) - 1, asOfWeek);
   const asOfMask = '$6::int';
   const asOfWeekSql = '$7::date';
   const counted =
@@ -111,15 +130,25 @@ function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: u
   // The as-of week's days matter only when activity after the as-of day is stored (an as-of in
   // the past): the last active day of the scope answers that once. Then they are a scalar subquery
   // inside the CASE, a primary-key probe for each user active that week.
-  const wholeAsOfWeek = `(${asOfMask} = 127 or (select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) <= $4::date)`;
+  const wholeAsOfWeek = insideDayAsOf
+    ? `((select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) < $4::date)`
+    : `(${asOfMask} = 127 or (select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) <= $4::date)`;
+  const activeInAsOfWeek = insideDayAsOf
+    ? `(
+                        select w.days & ${asOfMask} <> 0 or (w.days & $9::int <> 0 and exists (
+                          select 1 from public.metrics_user_activity_daily d
+                          where d.app = u.app and d.user_id = u.user_id and d.day = $4::date and d.first_at < $8))
+                        from public.metrics_user_active_weeks w
+                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql})`
+    : `(
+                        select w.days & ${asOfMask} from public.metrics_user_active_weeks w
+                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql}) <> 0`;
   return `by_bits as (
        select u.cs, case
          when a.k < 0 then 0::int8
          else (case when a.k > ${MAX_COHORT_WEEK_BIT} then u.cohort_weeks_active else u.cohort_weeks_active & ((1::int8 << a.k) - 1) end)
               | case when a.k <= ${MAX_COHORT_WEEK_BIT} and u.cohort_weeks_active & (1::int8 << a.k) <> 0
-                      and (${wholeAsOfWeek} or (
-                        select w.days & ${asOfMask} from public.metrics_user_active_weeks w
-                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql}) <> 0)
+                      and (${wholeAsOfWeek} or ${activeInAsOfWeek})
                      then 1::int8 << a.k else 0::int8 end
          end as bits, count(*)::int as n
        from u cross join lateral (select (${asOfWeekSql} - u.cs) / 7 as k) a
@@ -135,7 +164,7 @@ function weekCellsFromCohortBits(mode: RetentionMode, lastDay: string, params: u
  * days read the daily rollup (for "on", only the first `cap` days of the cohort). "On or after"
  * days and months need only each user's last active period (`lastPeriodCells`).
  */
-function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
+function cellsFromRollups(g: Granularity, mode: RetentionMode, asOfDayRows?: string): string {
   if (mode === 'on_or_after' && g !== 'week') return lastPeriodCells(g);
   const act =
     g === 'week'
@@ -153,7 +182,12 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
         : `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'd.day', 'u.cs')} as k
            from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
            where d.day >= u.cs and d.day <= $4::date${mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
-  return `act as (${act}),
+  return `act as (${
+    asOfDayRows
+      ? `select distinct * from (${act}
+           union all ${asOfDayRows}) a`
+      : act
+  }),
      sizes as (select cs, count(*)::int as n from u group by cs),
      cells as (
        ${
@@ -166,11 +200,27 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode): string {
 }
 
 /**
+ * Cells as of an instant inside the as-of day: the rollups answer up to the day before (`$4`), and
+ * the as-of day (`$6`) counts for each cohort user whose first event of it (the daily rollup's
+ * `first_at`, a primary-key probe) is before the instant (`$7`).
+ */
+function cellsUpToInstant(g: Granularity, mode: RetentionMode): string {
+  if (mode === 'on_or_after' && g !== 'week') return lastPeriodCells(g, true);
+  return cellsFromRollups(
+    g,
+    mode,
+    `select u.cs, u.app, u.user_id, ${periodIndexSql(g, '$6::date', 'u.cs')} as k
+           from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id and d.day = $6::date
+           where d.first_at < $7 and $6::date >= u.cs`,
+  );
+}
+
+/**
  * "On or after" cells from each user's last active day or month up to the as-of day: one backward
  * index probe per cohort user (the rollups' keys start with app and user) instead of every row of
  * their activity.
  */
-function lastPeriodCells(g: 'day' | 'month'): string {
+function lastPeriodCells(g: 'day' | 'month', insideDay = false): string {
   const last =
     g === 'day'
       ? `select max(d.day) from public.metrics_user_activity_daily d
@@ -178,9 +228,16 @@ function lastPeriodCells(g: 'day' | 'month'): string {
       : `select max(m.month) from public.metrics_user_active_months m
          where m.app = u.app and m.user_id = u.user_id and m.month >= u.cs and m.month <= $4::date
            and (m.days & (((1::int8 << (least($4::date, (m.month + interval '1 month')::date - 1) - m.month + 1)) - 1)::int4)) <> 0`;
+  // Inside the as-of day: the rollups up to the day before, or the as-of day ($6) when the user's
+  // first event of it is before the instant ($7).
+  const lastAsOf = insideDay
+    ? `select greatest((${last}), (
+           select $6::date from public.metrics_user_activity_daily d
+           where d.app = u.app and d.user_id = u.user_id and d.day = $6::date and d.first_at < $7 and $6::date >= u.cs))`
+    : last;
   return `last_active as (
        select u.cs, least(${periodIndexSql(g, 'l.at', 'u.cs')}, $5 - 1) as mk, count(*)::int as n
-       from u cross join lateral (${last}) as l(at)
+       from u cross join lateral (${lastAsOf}) as l(at)
        where l.at is not null
        group by 1, 2
      ),
