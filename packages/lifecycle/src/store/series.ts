@@ -59,15 +59,19 @@ export async function lifecycleSeries(
   const lastPeriod = truncate(lastInstant, g);
   if (!(first <= lastPeriod)) return [];
   const lastDay = Math.floor(lastInstant / DAY_MS) * DAY_MS;
-  if ((input.level ?? 'user') === 'user') return userSeries(pool, g, input.app, first, lastDay);
-  const chunks: { base: number; n: number; lastDay: number }[] = [];
+  // A `to` inside a day: the last day's activity counts up to that instant only.
+  const until = input.to.getTime() % DAY_MS === 0 ? undefined : input.to;
+  if ((input.level ?? 'user') === 'user') return userSeries(pool, g, input.app, first, lastDay, until);
+  const chunks: { base: number; n: number; lastDay: number; until?: Date }[] = [];
   for (let p = first; p <= lastPeriod; p = shiftPeriods(p, g, CHUNK)) {
     let n = 0;
     while (n < CHUNK && shiftPeriods(p, g, n) <= lastPeriod) n++;
+    const chunkLastDay = Math.min(lastDay, shiftPeriods(p, g, n) - DAY_MS);
     chunks.push({
       base: shiftPeriods(p, g, -1),
       n,
-      lastDay: Math.min(lastDay, shiftPeriods(p, g, n) - DAY_MS),
+      lastDay: chunkLastDay,
+      ...(until && chunkLastDay === lastDay ? { until } : {}),
     });
   }
   const parts = await Promise.all(chunks.map((c) => accountChunk(pool, g, input.app, c)));
@@ -88,30 +92,56 @@ async function userSeries(
   app: string,
   first: number,
   lastDay: number,
+  until?: Date,
 ): Promise<LifecyclePoint[]> {
   const base = shiftPeriods(first, g, -1);
   const start = periodStartSql(g, 'day');
+  const nowSql = until
+    ? `case when f >= p then f <= pe and (f < $2::date or exists (
+                       select 1 from public.metrics_user_activity_daily a
+                       where a.app = $1 and a.user_id = c.user_id and a.day = $2::date and a.first_at < $5))
+                     else exists (select 1 from public.metrics_user_activity_daily a
+                                  where a.app = $1 and a.user_id = c.user_id and a.day >= p and a.day <= pe
+                                    and (a.day < $2::date or a.first_at < $5)) end as now,`
+    : `case when f >= p then f <= pe
+                     else exists (select 1 from public.metrics_user_activity_daily a
+                                  where a.app = $1 and a.user_id = c.user_id and a.day >= p and a.day <= pe) end as now,`;
   const [active, created] = await Promise.all([
-    pool.query<{ period: string; active: number; carried: number }>(
-      `select to_char(p, 'YYYY-MM-DD') as period,
+    until
+      ? // The gap rows up to the day before the last, and for the last day one row per user active
+        // before `until` ($4: their first event of the day is before it) with their gap.
+        pool.query<{ period: string; active: number; carried: number }>(
+          `select to_char(p, 'YYYY-MM-DD') as period,
+                  coalesce(sum(users) filter (where gap = 0 or gap > day - p), 0)::int as active,
+                  coalesce(sum(users) filter (where gap > day - p and gap <= day - pp), 0)::int as carried
+           from (select day, gap, users, ${start} as p, ${previousStartSql(g, start)} as pp from (
+                   select day, gap, users from public.metrics_active_gaps where app = $1 and day >= $2::date and day < $3::date
+                   union all
+                   select $3::date, coalesce($3::date - (select max(q.day) from public.metrics_user_activity_daily q
+                                                         where q.app = $1 and q.user_id = d.user_id and q.day < $3::date), 0), 1
+                   from public.metrics_user_activity_daily d where d.app = $1 and d.day = $3::date and d.first_at < $4
+                 ) g) r
+           group by p`,
+          [app, isoDay(base), isoDay(lastDay), until],
+        )
+      : pool.query<{ period: string; active: number; carried: number }>(
+          `select to_char(p, 'YYYY-MM-DD') as period,
               coalesce(sum(users) filter (where gap = 0 or gap > day - p), 0)::int as active,
               coalesce(sum(users) filter (where gap > day - p and gap <= day - pp), 0)::int as carried
        from (select day, gap, users, ${start} as p, ${previousStartSql(g, start)} as pp
              from public.metrics_active_gaps where app = $1 and day >= $2::date and day <= $3::date) r
        group by p`,
-      [app, isoDay(base), isoDay(lastDay)],
-    ),
+          [app, isoDay(base), isoDay(lastDay)],
+        ),
     // Users created in the range's intervals: active in their interval of creation (up to the last
-    // day) and in the one before. The first active day answers both for a user first active on or
+    // day, and on the last day before `until`, $5) and in the one before. The first active day answers both for a user first active on or
     // after the interval before; the daily rollup is probed only for the others.
     pool.query<{ period: string; new: number; carried: number }>(
       `select to_char(p, 'YYYY-MM-DD') as period, count(*) filter (where now)::int as new,
               count(*) filter (where now and before)::int as carried
        from (
          select p,
-                case when f >= p then f <= pe
-                     else exists (select 1 from public.metrics_user_activity_daily a
-                                  where a.app = $1 and a.user_id = c.user_id and a.day >= p and a.day <= pe) end as now,
+                ${nowSql}
                 case when f >= pp then f < p
                      else exists (select 1 from public.metrics_user_activity_daily a
                                   where a.app = $1 and a.user_id = c.user_id and a.day >= pp and a.day < p) end as before
@@ -128,7 +158,9 @@ async function userSeries(
          offset 0
        ) x
        group by p`,
-      [app, isoDay(lastDay), new Date(first), new Date(shiftPeriods(truncate(lastDay, g), g, 1))],
+      until
+        ? [app, isoDay(lastDay), new Date(first), new Date(shiftPeriods(truncate(lastDay, g), g, 1)), until]
+        : [app, isoDay(lastDay), new Date(first), new Date(shiftPeriods(truncate(lastDay, g), g, 1))],
     ),
   ]);
   const activeBy = new Map(active.rows.map((r) => [r.period, r]));
@@ -160,7 +192,7 @@ async function accountChunk(
   pool: Pool,
   g: Interval,
   app: string,
-  chunk: { base: number; n: number; lastDay: number },
+  chunk: { base: number; n: number; lastDay: number; until?: Date },
 ): Promise<LifecyclePoint[]> {
   // Interval index of a date relative to the base interval ($2, its first day).
   const index = (d: string) =>
@@ -171,11 +203,30 @@ async function accountChunk(
         : `((extract(year from ${d})::int * 12 + extract(month from ${d})::int) - (extract(year from $2::date)::int * 12 + extract(month from $2::date)::int))`;
   // Accounts grouped by (mask, interval of creation); the mask in two parts JavaScript numbers
   // hold exactly (bits 0..30, bits 31..62).
+  // With `until` inside the last day, that day's accounts are the ones with a qualifying event
+  // before it ($4), read from the events of [day start ($5), until): one range of the (app, name,
+  // time) index for each event name the day has (the daily counts list them).
+  const accountDays = chunk.until
+    ? `(select account_id, day from public.metrics_account_activity_daily
+          where app = $1 and day >= $2::date and day < $3::date
+          union all
+          select distinct x.account_id, $3::date
+          from (select distinct category, name from public.metrics_event_counts_daily
+                where app = $1 and day = $3::date and category <> 'system') k
+          cross join lateral (
+            select e.account_id from public.events e
+            where e.app = $1 and e.name = k.name and e.occurred_at >= $5 and e.occurred_at < $4
+              and e.category = k.category and e.account_id is not null
+          ) x) a`
+    : 'public.metrics_account_activity_daily';
+  const dayFilter = chunk.until
+    ? ''
+    : `
+       where app = $1 and day >= $2::date and day <= $3::date`;
   const { rows } = await pool.query<{ lo: number; hi: string; c: number | null; n: number }>(
     `with masks as (
        select account_id as s, bit_or(1::bigint << ${index('day')}) as m
-       from public.metrics_account_activity_daily
-       where app = $1 and day >= $2::date and day <= $3::date
+       from ${accountDays}${dayFilter}
        group by 1
      )
      select (masks.m & 2147483647)::int as lo, masks.m >> 31 as hi,
@@ -185,7 +236,9 @@ async function accountChunk(
        from public.metrics_users where app = $1 and account_id is not null group by account_id
      ) c on c.s = masks.s
      group by masks.m, 3`,
-    [app, isoDay(chunk.base), isoDay(chunk.lastDay)],
+    chunk.until
+      ? [app, isoDay(chunk.base), isoDay(chunk.lastDay), chunk.until, new Date(chunk.lastDay)]
+      : [app, isoDay(chunk.base), isoDay(chunk.lastDay)],
   );
   // Each interval's classes from the groups' bits. Counted here rather than in SQL: a daily
   // series has tens of thousands of distinct masks, and a join of every group with every

@@ -36,6 +36,24 @@ export async function loadSubjectMetrics(pool: Pool, q: SubjectQuery): Promise<S
        where app = $1 and account_id is not null and coalesce(signed_up_at, first_seen_at) < $2 group by account_id`;
   const rollup = user ? 'public.metrics_user_activity_daily' : 'public.metrics_account_activity_daily';
   const col = user ? 'user_id' : 'account_id';
+  // As of an instant inside a day, the as-of day ($3) counts up to the instant ($2) only: for a
+  // user, when their first event of the day is before it; for an account, from the day's events
+  // before it, one range of the (app, name, time) index per event name of the day.
+  const insideDay = q.asOf.getTime() % 86_400_000 !== 0;
+  const activity = !insideDay
+    ? `${rollup} where app = $1 and day <= $3::date`
+    : user
+      ? `${rollup} where app = $1 and day <= $3::date and (day < $3::date or first_at < $2)`
+      : `(select account_id, day from ${rollup} where app = $1 and day < $3::date
+          union all
+          select distinct x.account_id, $3::date
+          from (select distinct category, name from public.metrics_event_counts_daily
+                where app = $1 and day = $3::date and category <> 'system') k
+          cross join lateral (
+            select e.account_id from public.events e
+            where e.app = $1 and e.name = k.name and e.occurred_at >= $3::date::timestamp at time zone 'UTC'
+              and e.occurred_at < $2 and e.category = k.category and e.account_id is not null
+          ) x) a`;
   const metaKey = user ? 'user_id' : 'account_id';
   const { rows } = await pool.query<{
     id: string;
@@ -51,7 +69,7 @@ export async function loadSubjectMetrics(pool: Pool, q: SubjectQuery): Promise<S
     `with subj as (${subjects}),
      act as (
        select ${col} as id, to_char(max(day), 'YYYY-MM-DD') as last_day, (count(*) filter (where day > $3::date - 28))::int as days28
-       from ${rollup} where app = $1 and day <= $3::date group by ${col}
+       from ${activity} group by ${col}
      ),
      feat as (
        select ${col} as id, count(distinct name)::int as n from public.events
