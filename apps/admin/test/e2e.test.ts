@@ -92,6 +92,21 @@ async function text(testId: string): Promise<string> {
 /** Streamed sections replace their loading placeholders after the load event. */
 const streamed = () => page.waitForFunction(() => !document.querySelector('.loading[role=status]'));
 
+/**
+ * Charts draw once their container is measured, then plan their ticks for that width: wait until
+ * every chart has drawn its axes at the width it planned for.
+ */
+const drawn = (p: Page = page) =>
+  p.waitForFunction(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('.chart')).every((c) => {
+      // (the legend's icons are small surfaces of their own, before the chart's)
+      const svg = c.querySelector('.recharts-xAxis')?.closest('svg');
+      return (
+        c.dataset.width && svg && Math.abs(svg.getBoundingClientRect().width - Number(c.dataset.width)) < 1
+      );
+    }),
+  );
+
 /** The first column (row headers) and cells of a data table, as text, once the page has streamed. */
 async function tableRows(testId: string): Promise<string[][]> {
   await streamed();
@@ -669,6 +684,10 @@ describe('admin dashboard in Chromium', () => {
       ...paths.map((p) => ({ name: p === '/' ? 'overview' : p.slice(1), url: `${p}?days=90&to=${END}` })),
       // the default landing URLs, a missing page and the sign-in page
       ...paths.map((p) => ({ name: `${p === '/' ? 'overview' : p.slice(1)}-default`, url: p })),
+      // long and short ranges: two years by week and month, 90 days by day, a week
+      { name: 'revenue-2y', url: `/revenue?from=2024-05-01&to=${END}` },
+      { name: 'lifecycle-90d-daily', url: `/lifecycle?days=90&to=${END}&interval=day` },
+      { name: 'engagement-7d', url: `/engagement?days=7&to=${END}` },
       { name: 'not-found', url: '/no-such-page' },
     ];
     const overflow: string[] = [];
@@ -678,6 +697,7 @@ describe('admin dashboard in Chromium', () => {
         for (const { name, url } of urls) {
           await page.goto(`${app.url}${url}`);
           await streamed();
+          await drawn();
           const m = await page.evaluate(() => {
             // A table wider than the window must sit in a scroll box that fits it.
             const spilling = Array.from(document.querySelectorAll('table')).filter((t) => {
@@ -685,12 +705,42 @@ describe('admin dashboard in Chromium', () => {
               while (box && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
               return (box ?? t).getBoundingClientRect().right > window.innerWidth + 1;
             }).length;
+            // Axis tick labels must be readable: none overlapping another, none cut off by the chart.
+            const crowded: string[] = [];
+            for (const chart of Array.from(document.querySelectorAll('.recharts-wrapper svg'))) {
+              const frame = chart.getBoundingClientRect();
+              for (const axis of Array.from(
+                chart.querySelectorAll('.recharts-xAxis-tick-labels, .recharts-yAxis-tick-labels'),
+              )) {
+                const labels = Array.from(axis.querySelectorAll('text'))
+                  .map((t) => ({ text: t.textContent ?? '', box: t.getBoundingClientRect(), t }))
+                  .filter((l) => l.box.width > 0);
+                for (const l of labels)
+                  if (l.box.left < frame.left - 1 || l.box.right > frame.right + 1)
+                    crowded.push(`"${l.text}" cut off`);
+                if (labels.some((l) => /rotate/.test(l.t.getAttribute('transform') ?? ''))) continue;
+                const horizontal = axis.classList.contains('recharts-xAxis-tick-labels');
+                labels.sort((a, b) => (horizontal ? a.box.left - b.box.left : a.box.top - b.box.top));
+                for (let i = 1; i < labels.length; i++) {
+                  const [a, b] = [labels[i - 1]!.box, labels[i]!.box];
+                  if (horizontal ? b.left < a.right - 1 : b.top < a.bottom - 1)
+                    crowded.push(`"${labels[i - 1]!.text}" and "${labels[i]!.text}" overlap`);
+                }
+              }
+            }
+            // Words meant for developers (package names, Markdown backticks, file names) are no UI text.
+            const text = document.querySelector('main')?.textContent ?? '';
+            const devText = /@org\/|`|METRICS\.md|query function/.exec(text)?.[0] ?? null;
             return {
               scrollWidth: document.documentElement.scrollWidth,
               innerWidth: window.innerWidth,
               spilling,
+              devText,
+              crowded,
             };
           });
+          if (m.crowded.length) overflow.push(`${url} at ${width} px: axis labels ${m.crowded.join(', ')}`);
+          if (m.devText && width === 1440) overflow.push(`${url}: developer text "${m.devText}" in the page`);
           if (m.scrollWidth > m.innerWidth || m.spilling)
             overflow.push(
               `${url} at ${width} px: page ${m.scrollWidth} px wide, ${m.spilling} tables spilling`,
@@ -708,6 +758,17 @@ describe('admin dashboard in Chromium', () => {
           await nav.getByRole('link', { name: 'Cohorts' }).click();
           await page.waitForURL(/\/cohorts\?days=30&to=/);
         }
+      }
+      // The sign-in page, as a visitor without a session sees it.
+      const visitor = await browser.newContext({ viewport: { width: 390, height: 800 } });
+      try {
+        const v = await visitor.newPage();
+        await v.goto(`${app.url}/login`);
+        const w = await v.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        if (w[0]! > w[1]!) overflow.push(`/login at 390 px: page ${w[0]} px wide`);
+        await v.screenshot({ path: path.join(shots, 'layout-390-login.png'), fullPage: true });
+      } finally {
+        await visitor.close();
       }
       // The growth report's HTML file (what `org-reports growth --format html` writes) on a phone.
       const report = await cliJson<GrowthReport>(
@@ -776,10 +837,13 @@ describe('admin dashboard in Chromium', () => {
       expect(positive.reduce((n, k) => n + (r.out[k]?.length ?? 0), 0)).toBeGreaterThan(0);
     };
     await page.goto(`${app.url}/revenue?days=90&to=${END}`);
+    await streamed();
+    await drawn();
     check(await bars('movements'), ['contraction', 'churn'], ['new', 'reactivation', 'expansion']);
     const from = new Date(SEED_END.getTime() - 84 * 86_400_000).toISOString().slice(0, 10);
     await page.goto(`${app.url}/lifecycle?from=${from}&to=${END}&interval=week&level=user`);
     await streamed();
+    await drawn();
     check(await bars('lifecycle-series'), ['dormant'], ['new', 'returning', 'resurrecting']);
     // No negative zero anywhere on the pages ("−0", "-$0.00").
     for (const url of [
@@ -789,6 +853,7 @@ describe('admin dashboard in Chromium', () => {
     ]) {
       await page.goto(`${app.url}${url}`);
       await streamed();
+      await drawn();
       // biome-ignore lint/performance/useDomNodeTextContent: the text as shown, without script contents.
       const text = await page.locator('body').innerText();
       const ticks = await page.locator('.recharts-cartesian-axis-tick-value').allTextContents();

@@ -17,7 +17,7 @@ import {
   YAxis,
 } from 'recharts';
 import { formatCount, formatMoney, formatPercent } from '../lib/format.ts';
-import { axisDateFormatter, tickPlan } from '../lib/ticks.ts';
+import { axisDateFormatter, tickLabelWidth, tickPlan } from '../lib/ticks.ts';
 
 export interface Series {
   key: string;
@@ -65,10 +65,18 @@ export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height
   const xValues = data.map((d) => String(d[xKey] ?? ''));
   const dateLabel = axisDateFormatter(xValues);
   const labels = dateLabel ? xValues.map(dateLabel) : xValues;
-  const plan = tickPlan(labels, width === null ? null : width - yWidth - MARGIN.left - MARGIN.right, {
+  // Lines and areas put their first and last points on the plot's edges: the labels centred there
+  // need half their width of room beside the plot, or the chart's frame cuts them.
+  const half = kind === 'line' || kind === 'area' ? Math.ceil(tickLabelWidth(labels) / 2) : 0;
+  const right = Math.max(MARGIN.right, half);
+  const plan = tickPlan(labels, width === null ? null : width - yWidth - MARGIN.left - right, {
     categorical: !dateLabel,
   });
-  const margin = { ...MARGIN, left: MARGIN.left + Math.max(0, plan.extraLeft - yWidth) };
+  const margin = {
+    ...MARGIN,
+    right,
+    left: MARGIN.left + Math.max(0, plan.extraLeft - yWidth, half - yWidth),
+  };
   const hasNegative = data.some((d) =>
     series.some((s) => typeof d[s.key] === 'number' && (d[s.key] as number) < 0),
   );
@@ -102,7 +110,8 @@ export function Chart({ data, xKey, xLabel, yLabel, series, format, kind, height
     </>
   );
   return (
-    <div className="chart" role="img" aria-label={`${yLabel} by ${xLabel}`}>
+    // data-width: the width the ticks were planned for (tests wait for it before measuring labels).
+    <div className="chart" role="img" aria-label={`${yLabel} by ${xLabel}`} data-width={width ?? undefined}>
       <ResponsiveContainer width="100%" height={height} onResize={(w) => setWidth(w)}>
         {kind === 'line' ? (
           <LineChart data={data} margin={margin}>

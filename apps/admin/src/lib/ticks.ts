@@ -40,6 +40,9 @@ export interface TickPlan {
 /** Approximate width of a 12 px label, plus a gap. */
 const labelWidth = (chars: number) => chars * 7 + 10;
 
+/** The room the longest of these labels takes on an axis, in px. */
+export const tickLabelWidth = (labels: string[]) => labelWidth(Math.max(0, ...labels.map((l) => l.length)));
+
 /**
  * Which ticks to show on a plot `plotWidth` px wide (null before it is measured: recharts thins
  * them itself). Dates are thinned to every n-th; categories, which each need their label, are
