@@ -78,7 +78,8 @@ async function load(pool: Pool, events: Ev[], batches: number) {
               e.name,
               new Date(e.at).toISOString(),
               categoryOf(e.name),
-              e.user === null ? { anonymousId: `x${e.anon}` } : {},
+              // users' events carry an anonymous id too (the user is the subject)
+              { anonymousId: `x${e.anon}` },
             ),
           ),
         );

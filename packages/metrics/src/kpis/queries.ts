@@ -505,8 +505,8 @@ const wholeDays = (from: Date, to: Date) =>
 /**
  * Events and distinct users (subjects: the user, else the anonymous id) per event name of a
  * category (default `feature`) in [from, to). Whole-day ranges read the daily event counts and
- * the feature gap rollup (a subject counts on its first day with the name in the range); other
- * ranges scan the events.
+ * the feature gap rollup (a subject counts on its first day with the name in the range); a start
+ * or end inside a day adds the events of those parts of days, read by index.
  */
 export async function featureUsage(
   pool: Pool,
@@ -534,19 +534,77 @@ export async function featureUsage(
     );
     return rows;
   }
-  // Two hash aggregates (per name and subject, then per name) over one scan.
+  // A start or end inside a day: the whole days between from the rollups as above, the parts of
+  // days from their events. A subject of a part counts when it has no event of the name in the
+  // whole days (one probe of the user's, or the anonymous id's, name and time index).
+  const { whole, parts } = splitPeriod(input.from, input.to);
+  if (parts.length === 0) return [];
   const { rows } = await pool.query<FeatureUsage>(
-    `select name, sum(n)::int as events, count(*)::int as users from (
-       select name, coalesce(user_id, 'anon:' || anonymous_id) as subject, count(*) as n
-       from public.events
-       where ${appFilter()} and category = $4 and occurred_at >= $2 and occurred_at < $3
-       group by 1, 2
-     ) s
-     group by name order by events desc, name`,
-    [input.app ?? null, input.from, input.to, category],
+    `with apps as materialized (${APPS_SQL}),
+     part_events as materialized (${partEventsSql('$4', '$7', '$8', '$9')}),
+     c as (
+       select name, sum(n) as events from (
+         select name, events as n from public.metrics_event_counts_daily
+         where ($1::text is null or app = $1) and category = $4 and day >= $2::date and day <= $3::date
+         union all
+         select name, count(*) from part_events group by name
+       ) x group by name
+     ),
+     u as (
+       select name, sum(n) as users from (
+         select name, sum(subjects) filter (where gap = 0 or gap > day - $2::date) as n
+         from public.metrics_feature_gaps
+         where app = coalesce($1, '*') and category = $4 and day >= $2::date and day <= $3::date
+         group by name
+         union all
+         select s.name, count(*) from (
+           select distinct name, user_id, case when user_id is null then anonymous_id end as anonymous_id from part_events
+         ) s
+         where not exists (
+           select 1 from public.events e
+           where e.user_id = s.user_id and e.name = s.name and e.category = $4 and e.app in (select app from apps)
+             and e.occurred_at >= $5 and e.occurred_at < $6)
+           and not exists (
+           select 1 from public.events e
+           where s.user_id is null and e.user_id is null and e.anonymous_id = s.anonymous_id and e.name = s.name
+             and e.category = $4 and e.app in (select app from apps) and e.occurred_at >= $5 and e.occurred_at < $6)
+         group by s.name
+       ) y group by name
+     )
+     select c.name, c.events::int as events, coalesce(u.users, 0)::int as users
+     from c left join u using (name) where c.events > 0
+     order by events desc, name`,
+    [
+      input.app ?? null,
+      whole?.first ?? null,
+      whole?.last ?? null,
+      category,
+      whole ? new Date(`${whole.first}T00:00:00Z`) : null,
+      whole ? new Date(Date.parse(`${whole.last}T00:00:00Z`) + DAY_MS) : null,
+      parts.map((p) => p.day),
+      parts.map((p) => p.lo),
+      parts.map((p) => p.hi),
+    ],
   );
   return rows;
 }
+
+/**
+ * SQL: the events of a category (`category`) in parts of days (`days`, `los`, `his`: arrays) for
+ * the apps of the `apps` CTE, as (app, name, user_id, anonymous_id, subject): for each part, the
+ * names the day has in the daily counts, and one range of the (app, name, time) index per name.
+ */
+const partEventsSql = (category: string, days: string, los: string, his: string) =>
+  `select e.app, e.name, e.user_id, e.anonymous_id
+   from unnest(${days}::date[], ${los}::timestamptz[], ${his}::timestamptz[]) as p(day, lo, hi)
+   cross join lateral (
+     select distinct k.app, k.name from public.metrics_event_counts_daily k
+     where k.app in (select app from apps) and k.day = p.day and k.category = ${category}
+   ) k
+   cross join lateral (
+     select e.app, e.name, e.user_id, e.anonymous_id from public.events e
+     where e.app = k.app and e.name = k.name and e.occurred_at >= p.lo and e.occurred_at < p.hi and e.category = ${category}
+   ) e`;
 
 export interface UserCounts {
   /** Users whose cohort instant (first signup, else first event) is before `to`. */
@@ -584,7 +642,6 @@ export async function coreActionSuccessRate(
   pool: Pool,
   input: Period & { completed: string; failed: string },
 ): Promise<SuccessRate> {
-  const params = [input.app ?? null, input.from, input.to, input.completed, input.failed];
   const { rows } = wholeDays(input.from, input.to)
     ? await pool.query<{ completed: number; failed: number }>(
         `select coalesce(sum(events) filter (where name = $4), 0)::int as completed,
@@ -593,13 +650,40 @@ export async function coreActionSuccessRate(
          where ${appFilter()} and name in ($4, $5) and day >= $2::date and day < $3::date`,
         [input.app ?? null, utcDay(input.from), utcDay(input.to), input.completed, input.failed],
       )
-    : await pool.query<{ completed: number; failed: number }>(
-        `select count(*) filter (where name = $4)::int as completed, count(*) filter (where name = $5)::int as failed
-         from public.events where ${appFilter()} and name in ($4, $5) and occurred_at >= $2 and occurred_at < $3`,
-        params,
-      );
+    : await successCountsOfDayParts(pool, input);
   const r = rows[0]!;
   return { completed: r.completed, failed: r.failed, rate: ratio(r.completed, r.completed + r.failed) };
+}
+
+/**
+ * `coreActionSuccessRate` of a period starting or ending inside a day: the whole days between from
+ * the daily counts, the parts of days from their events (ranges of the (app, name, time) index).
+ */
+async function successCountsOfDayParts(pool: Pool, input: Period & { completed: string; failed: string }) {
+  const { whole, parts } = splitPeriod(input.from, input.to);
+  return pool.query<{ completed: number; failed: number }>(
+    `with apps as materialized (${APPS_SQL}),
+     n as (
+       select name, events from public.metrics_event_counts_daily
+       where ${appFilter()} and name in ($4, $5) and day >= $2::date and day <= $3::date
+       union all
+       select e.name, 1 from unnest($6::timestamptz[], $7::timestamptz[]) as p(lo, hi)
+       join public.events e on e.app in (select app from apps) and e.name in ($4, $5)
+         and e.occurred_at >= p.lo and e.occurred_at < p.hi
+     )
+     select coalesce(sum(events) filter (where name = $4), 0)::int as completed,
+            coalesce(sum(events) filter (where name = $5), 0)::int as failed
+     from n`,
+    [
+      input.app ?? null,
+      whole?.first ?? null,
+      whole?.last ?? null,
+      input.completed,
+      input.failed,
+      parts.map((p) => p.lo),
+      parts.map((p) => p.hi),
+    ],
+  );
 }
 
 export { addDays, asOfDay, utcDay };
