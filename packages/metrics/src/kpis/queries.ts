@@ -43,7 +43,7 @@ const scopeOf = (app: string | undefined) => app ?? '*';
 /**
  * DAU, WAU (7 days ending on the as-of day) and MAU (30 days) from the gap rollup: a user counts
  * once in a window, on their first active day in it (gap 0 = no earlier day, or a previous active
- * day before the window).
+ * day before the window). An `asOf` inside a day counts that day's activity before it only.
  */
 export async function activeUsers(pool: Pool, input: AsOf): Promise<ActiveUsers> {
   const day = asOfDay(input.asOf);
@@ -86,7 +86,8 @@ async function activeUsersInsideDay(pool: Pool, input: AsOf, day: string): Promi
  * (days + 29) x (distinct gaps) rows. An active user-day d with gap g counts in the WAU of the
  * days [d + max(0, 7 - g), d + 7) (g = 0: from d): the days whose 7-day window starts after the
  * previous active day. So each gap row adds +users at that start and -users at d + 7 (likewise
- * with 30 for MAU), and the series is a running sum.
+ * with 30 for MAU), and the series is a running sum. Each day is as of its end, the last one as of
+ * `to` (inside a day: that day's activity before `to` only).
  */
 export async function activeUsersSeries(pool: Pool, input: Period): Promise<ActiveUsers[]> {
   const { first, last } = daysOf(input.from, input.to);
@@ -145,7 +146,8 @@ export interface Stickiness {
 /**
  * Stickiness as of a day. The user-days of the 30 days (every active user-day is one user in the
  * gap rollup) give the average DAU; the days-active distribution needs each user's active days and
- * is left empty with `distribution: false` (the figures above do not need it).
+ * is left empty with `distribution: false` (the figures above do not need it). An `asOf` inside
+ * a day counts that day's activity before it only.
  */
 export async function stickiness(pool: Pool, input: AsOf & { distribution?: boolean }): Promise<Stickiness> {
   const day = asOfDay(input.asOf);
@@ -377,7 +379,8 @@ export interface TopUser {
  * are read from the daily rollup only for the candidates, the users with at least as many active
  * days as the `limit`-th.
  * Across apps (no `app`), a user's day counts once, events add up over apps and the account is
- * the greatest over the user's apps.
+ * the greatest over the user's apps. Either end inside a day counts that day's events on the
+ * period's side of it only (`topUsersOfDayParts`).
  */
 export async function topUsers(pool: Pool, input: Period & { limit?: number }): Promise<TopUser[]> {
   const { first, last } = daysOf(input.from, input.to);
