@@ -26,7 +26,8 @@ let tmp: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   await loadDataset(db.pool);
-  env = { DATABASE_URL: db.url, MRR_GOAL: '500000' };
+  // MRR_GOAL is in major units: a $5,000.00 goal, of which the dataset's MRR ($1,041.31) is a fifth.
+  env = { DATABASE_URL: db.url, MRR_GOAL: '5000' };
   tmp = mkdtempSync(path.join(os.tmpdir(), 'org-reports-growth-'));
 });
 afterAll(async () => {
@@ -114,6 +115,27 @@ describe('org-reports growth', () => {
         app: 'other',
       }),
     ).toBeNull();
+  });
+
+  it('raises no finding from a period that is not over yet (only the incoming-data rules run)', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const run = await runCli(
+      ['growth', '--days', '7', '--as-of', tomorrow, '--format', 'json', '--no-store'],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const report = growthReportSchema.parse(JSON.parse(run.stdout));
+    for (const f of report.insights.findings) expect(['data_stale', 'dead_webhooks']).toContain(f.rule);
+    // The goal rule would fire on a finished period (MRR is a fifth of the goal): here it waits.
+    expect(report.insights.skippedRules).toContainEqual({
+      rule: 'mrr_below_goal',
+      reason: expect.stringMatching(/^the period is not over/),
+    });
+    const insights = await runCli(['insights', '--weeks', '1', '--as-of', tomorrow, '--format', 'json'], env);
+    expect(insights.code, insights.stderr).toBe(0);
+    const weekly = insightsReportSchema.parse(JSON.parse(insights.stdout));
+    for (const f of weekly.findings) expect(['data_stale', 'dead_webhooks']).toContain(f.rule);
+    expect(weekly.skippedRules.map((r) => r.rule)).toContain('mrr_below_goal');
   });
 
   it('is deterministic: the same as-of gives the same report', async () => {

@@ -35,7 +35,22 @@ describe('org-reports kpis', () => {
     const k = JSON.parse(run.stdout);
     expect(k.activeUsers).toEqual({ day: '2026-03-12', dau: 1, wau: 2, mau: 3 });
     expect(k.users).toEqual({ total: 3, new: 3 });
-    expect(k.activation).toMatchObject({ signedUp: 3, activated: 3, rate: 1 });
+    // The growth report's activation: the core action (enrichment_completed) within 7 days; only a did it.
+    expect(k.activation).toMatchObject({
+      signedUp: 3,
+      activated: 1,
+      rate: 0.3333,
+      windowDays: 7,
+      activation: { event: 'enrichment_completed' },
+    });
+    expect(k.figures).toMatchObject({
+      'users.activationRate': 0.3333,
+      'engagement.dau': 1,
+      'engagement.wau': 2,
+      'engagement.mau': 3,
+    });
+    // Another funnel than the catalog's: its conversions are not the catalog's funnel figures.
+    expect(k.figures['funnel.signupToCoreAction']).toBeUndefined();
     expect(k.funnel.map((s: { users: number }) => s.users)).toEqual([3, 3, 1]);
     expect(k.features[0]).toEqual({ name: 'enrichment_started', events: 3, users: 3 });
   });
@@ -43,7 +58,18 @@ describe('org-reports kpis', () => {
   it('prints a human summary and refuses bad flags', async () => {
     const run = await runCli(['kpis', '--as-of', '2026-03-13'], { DATABASE_URL: db.url });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('DAU 1  WAU 2  MAU 3');
+    expect(run.stdout).toMatch(/^DAU \(last day\)\s+1\s+on 2026-03-12$/m);
+    expect(run.stdout).toMatch(/^WAU\s+2$/m);
+    expect(run.stdout).toMatch(/^MAU\s+3$/m);
+    // The default funnel is the growth report's: signup, core action, payment.
+    expect(run.stdout).toMatch(/^Signup → core action\s+/m);
+    expect(run.stdout).toMatch(/^3\s+checkout_completed\s/m);
+    const other = await runCli(['kpis', '--as-of', '2026-03-13', '--activation', 'export_created'], {
+      DATABASE_URL: db.url,
+    });
+    // Another activation event is another number: another label, and no catalog key.
+    expect(other.stdout).toMatch(/^Activation rate \(export_created\)\s+/m);
+    expect(other.stdout).not.toMatch(/^Activation rate\s{2}/m);
     expect((await runCli(['kpis', '--days', '0'], { DATABASE_URL: db.url })).code).toBe(64);
     expect((await runCli(['kpis', '--funnel', 'only_one'], { DATABASE_URL: db.url })).code).toBe(64);
   });

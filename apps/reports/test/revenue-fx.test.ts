@@ -91,7 +91,10 @@ describe('org-reports fx and revenue --currency', () => {
       to: new Date('2026-04-01T00:00:00Z'),
       currency: 'usd',
     });
-    expect(json).toEqual(JSON.parse(JSON.stringify(direct)));
+    // The package's summary, plus its figures under their figure-catalog keys.
+    const { figures, ...summary } = json;
+    expect(summary).toEqual(JSON.parse(JSON.stringify(direct)));
+    expect(figures).toMatchObject({ 'revenue.mrr': 10_000, 'revenue.movements.churn': 6_000 });
   });
 
   it('--cancellation request, --currencies only and --currency jpy', async () => {
@@ -122,8 +125,9 @@ describe('org-reports fx and revenue --currency', () => {
   it('the human report prints the FX effect, the per-currency figures, the rates and the choices', async () => {
     const r = await runCli([...args, '--metered', 'last-period'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/FX effect\s+5\.00 USD/);
-    expect(r.stdout).toMatch(/EUR\s+50\.00 EUR\s+-50\.00 EUR\s+0\.00 EUR/);
+    expect(r.stdout).toMatch(/^FX effect\s+\$5\.00\s/m);
+    expect(r.stdout).toMatch(/^MRR\s+\$100\.00\s+at start \$155\.00, -35\.5%$/m);
+    expect(r.stdout).toMatch(/^EUR\s+€50\.00\s+-€50\.00\s+€0\.00$/m);
     expect(r.stdout).toMatch(/EUR->USD\s+1\.2000000000\s+2026-02-01/);
     expect(r.stdout).toMatch(/Metered prices: MRR includes the last closed period's usage/);
     expect(r.stdout).toMatch(/Cancellation: MRR ends at the end of the final service period/);

@@ -57,15 +57,23 @@ describe('org-reports worker and revenue', () => {
       to: new Date('2026-05-01T00:00:00Z'),
       currency: 'usd',
     });
-    expect(json).toEqual(JSON.parse(JSON.stringify(direct)));
+    // The package's summary, plus its figures under their figure-catalog keys.
+    const { figures, ...summary } = json;
+    expect(summary).toEqual(JSON.parse(JSON.stringify(direct)));
     expect(json.mrr).toBe(json.mrrStart + json.movements.net);
+    expect(figures).toMatchObject({
+      'revenue.mrr': json.mrr,
+      'revenue.grossCashCollected': json.cash.collected,
+      'revenue.cashCollected': json.cash.net,
+    });
   });
 
   it('revenue prints a human table', async () => {
     const r = await runCli(['revenue', '--from', '2026-03-01', '--to', '2026-05-01'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/MRR\s+[\d,]+\.\d\d USD/);
-    expect(r.stdout).toMatch(/Net cash/);
+    expect(r.stdout).toMatch(/^MRR\s+\$[\d,]+\.\d\d\s+at start \$[\d,]+\.\d\d/m);
+    expect(r.stdout).toMatch(/^Cash collected \(gross\)\s+\$[\d,]+\.\d\d$/m);
+    expect(r.stdout).toMatch(/^Net cash collected\s+\$[\d,]+\.\d\d$/m);
   });
 
   it('bad dates and currencies exit 64', async () => {

@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { refreshCohorts } from '@org/cohorts';
 import { findRepoRoot, migrate } from '@org/db';
-import { formatMoney, generateGrowthReport, renderGrowthReport, storeGrowthReport } from '@org/insights';
+import {
+  type FigureKey,
+  figure,
+  generateGrowthReport,
+  renderGrowthReport,
+  storeGrowthReport,
+} from '@org/insights';
 import { runLifecycle, stages } from '@org/lifecycle';
 import { Option } from 'commander';
 import { z } from 'zod';
@@ -11,6 +17,7 @@ import { demoUsersFromWorld, runProductDemo } from '../demo/product-events.ts';
 import { runStripeDemo } from '../demo/stripe-events.ts';
 import { startWebhookApp } from '../demo/webhook-app.ts';
 import { buildWorld } from '../demo/world.ts';
+import { money } from '../figures.ts';
 import { dayFlag, intFlag, parseFlags } from '../flags.ts';
 import { cliInvocation } from '../invocation.ts';
 import type { Progress } from '../output.ts';
@@ -216,12 +223,19 @@ export async function runDemo(ctx: CommandContext, flags: DemoFlags) {
 type DemoResult = Awaited<ReturnType<typeof runDemo>>;
 
 function summary(r: DemoResult): string {
-  const money = (minor: number) => formatMoney(minor, r.revenue.currency);
+  // The catalog's labels, so each reads as on the dashboard and in the report.
+  const shown = (key: FigureKey, minor: number) => `${figure(key).label} ${money(minor, r.revenue.currency)}`;
   const m = r.revenue.movements;
   return [
     '',
-    `Revenue as of ${r.asOf.slice(0, 10)}: MRR ${money(r.revenue.mrr)}, ARR ${money(r.revenue.arr)}, ${r.revenue.payingCustomers} paying customers`,
-    `Last month's movements: new ${money(m.new)}, reactivation ${money(m.reactivation)}, expansion ${money(m.expansion)}, contraction ${money(m.contraction)}, churn ${money(m.churn)}`,
+    `Revenue as of ${r.asOf.slice(0, 10)}: ${shown('revenue.mrr', r.revenue.mrr)}, ${shown('revenue.arr', r.revenue.arr)}, ${figure('revenue.payingCustomers').label} ${r.revenue.payingCustomers}`,
+    `Last month's movements: ${[
+      shown('revenue.movements.new', m.new),
+      shown('revenue.movements.reactivation', m.reactivation),
+      shown('revenue.movements.expansion', m.expansion),
+      shown('revenue.movements.contraction', m.contraction),
+      shown('revenue.movements.churn', m.churn),
+    ].join(', ')}`,
     `Ledger: ${r.stripe.inbox.processed} events processed, ${r.stripe.inbox.dead} dead; product: ${r.product.inserted} events`,
     `Reports: ${r.reports.join(', ')}`,
     `Database: ${r.database.source} at ${r.database.server}/${r.database.database}`,

@@ -64,6 +64,8 @@ export function generateOptions(ctx: CommandContext, flags: ReportFlags): Genera
   const { env } = ctx;
   return {
     asOf: parseAsOf(flags.asOf),
+    // The clock: a period that is not over yet raises no findings from its partial figures.
+    now: new Date(),
     mrrGoal: env.MRR_GOAL,
     collect: { currency: env.REPORTING_CURRENCY, app: flags.app, funnel: parseFunnel(flags.funnel) },
     narrative: {

@@ -1,4 +1,11 @@
 import {
+  defaultActivation,
+  defaultFunnelSteps,
+  defaultFunnelWindowDays,
+  formatDuration,
+  formatPercent,
+} from '@org/insights';
+import {
   activationRate,
   activeUsers,
   featureUsage,
@@ -8,6 +15,7 @@ import {
   userCounts,
 } from '@org/metrics';
 import { z } from 'zod';
+import { type FigureRow, figureTable, figureValues } from '../figures.ts';
 import { asOfFlag, intFlag, parseFlags } from '../flags.ts';
 import { table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
@@ -29,7 +37,10 @@ const kpisFlags = z.object({
   activation: z.string().optional(),
 });
 
-const pct = (r: number | null) => (r === null ? '-' : `${(r * 100).toFixed(1)}%`);
+const pct = (r: number | null) => (r === null ? '-' : formatPercent(r));
+
+const sameSteps = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((s, i) => s === b[i]);
 
 export const kpisCommand: CommandModule = {
   register(program, action) {
@@ -47,9 +58,13 @@ export const kpisCommand: CommandModule = {
       .option(
         '--funnel <events>',
         'comma-separated ordered event names (2 to 10)',
-        'user_signed_up,enrichment_started,enrichment_completed,checkout_completed',
+        defaultFunnelSteps.join(','),
       )
-      .option('--activation <event>', 'activation event (default: any feature event)')
+      .option(
+        '--activation <event>',
+        `activation event, done within ${defaultActivation.windowDays} days of signup`,
+        defaultActivation.event,
+      )
       .addOption(jsonOption())
       .action(
         action(async (ctx, raw: Record<string, unknown>) => {
@@ -63,15 +78,46 @@ export const kpisCommand: CommandModule = {
             activeUsers(db.pool, { asOf: to, app: flags.app }),
             stickiness(db.pool, { asOf: to, app: flags.app }),
             userCounts(db.pool, period),
+            // The definitions of the growth report and the dashboard (@org/insights), so "Activation
+            // rate" and the funnel conversions are the same numbers everywhere.
             activationRate(db.pool, {
               ...period,
-              ...(flags.activation ? { activation: { event: flags.activation } } : {}),
+              activation: { event: flags.activation ?? defaultActivation.event },
+              windowDays: defaultActivation.windowDays,
+              asOf: to,
             }),
             // Conversions after the as-of instant have not happened yet as of it.
-            funnel(db.pool, { ...period, steps, asOf: to }),
+            funnel(db.pool, { ...period, steps, windowDays: defaultFunnelWindowDays, asOf: to }),
             featureUsage(db.pool, period),
             topUsers(db.pool, { ...period, limit: 10 }),
           ]);
+          // Catalog figures only where the definition is the catalog's: another activation event or
+          // funnel is another number, under another label and no catalog key.
+          const activationEvent = flags.activation ?? defaultActivation.event;
+          const defaultFunnel = sameSteps(steps, defaultFunnelSteps);
+          const activationNote = `${activation.activated} of ${activation.signedUp} signups did ${activationEvent} within ${activation.windowDays} days`;
+          const rows: FigureRow[] = [
+            { key: 'engagement.dau', value: active.dau, note: `on ${active.day}` },
+            { key: 'engagement.wau', value: active.wau },
+            { key: 'engagement.mau', value: active.mau },
+            { key: 'engagement.stickiness', value: stick.dauOverMau },
+            { key: 'engagement.dauOverWau', value: stick.dauOverWau },
+            { key: 'users.total', value: users.total },
+            { key: 'users.new', value: users.new },
+            activationEvent === defaultActivation.event
+              ? { key: 'users.activationRate', value: activation.rate, note: activationNote }
+              : {
+                  label: `Activation rate (${activationEvent})`,
+                  text: pct(activation.rate),
+                  note: activationNote,
+                },
+            ...(defaultFunnel
+              ? ([
+                  { key: 'funnel.signupToCoreAction', value: steps_[1]?.conversionFromPrevious ?? null },
+                  { key: 'funnel.coreActionToPayment', value: steps_[2]?.conversionFromPrevious ?? null },
+                ] satisfies FigureRow[])
+              : []),
+          ];
           const result = {
             asOf: to.toISOString(),
             from: from.toISOString(),
@@ -83,24 +129,25 @@ export const kpisCommand: CommandModule = {
             funnel: steps_,
             features,
             topUsers: top,
+            figures: figureValues(rows),
           };
           ctx.out.result(result, () =>
             [
               `Product KPIs for ${from.toISOString().slice(0, 10)} .. ${to.toISOString().slice(0, 10)} (exclusive)${flags.app ? `, app ${flags.app}` : ''}`,
-              `DAU ${active.dau}  WAU ${active.wau}  MAU ${active.mau}  stickiness (avg DAU/MAU) ${pct(stick.dauOverMau)}  DAU/WAU ${pct(stick.dauOverWau)}`,
-              `Users ${users.total} (new ${users.new})  activation ${pct(activation.rate)} (${activation.activated}/${activation.signedUp})`,
               '',
+              figureTable(rows, ctx.env.REPORTING_CURRENCY),
+              '',
+              `Funnel (${defaultFunnelWindowDays}-day window from step 1)`,
               table(
                 steps_.map((s) => [
                   s.step,
                   s.name,
                   s.users,
+                  s.step === 1 ? '-' : pct(s.conversionFromPrevious),
                   pct(s.conversion),
-                  s.medianSecondsFromPrevious === null
-                    ? '-'
-                    : `${Math.round(s.medianSecondsFromPrevious / 60)} min`,
+                  s.medianSecondsFromPrevious === null ? '-' : formatDuration(s.medianSecondsFromPrevious),
                 ]),
-                ['step', 'event', 'users', 'conversion', 'median from previous'],
+                ['step', 'event', 'users', 'from previous', 'from step 1', 'median from previous'],
               ),
               '',
               table(

@@ -1,6 +1,7 @@
 import { checkWalletIntegrity, findWallet, latestWalletTransactions, listWallets } from '@org/billing-ledger';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.ts';
+import { money } from '../figures.ts';
 import { currencyFlag, parseFlags } from '../flags.ts';
 import { colour, table } from '../output.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
@@ -29,14 +30,16 @@ export const walletsCommand: CommandModule = {
             reason: t.reason,
             at: t.createdAt.toISOString(),
           }));
+          // --json keeps integer minor units; the text shows amounts in the wallet's currency.
+          const m = (minor: number | null) => money(minor, wallet.currency);
           ctx.out.result({ ...wallet, debtCapacity: wallet.balance + wallet.debtLimit, recent }, () =>
             [
               `${colour.bold('Wallet')} ${wallet.ownerId} ${wallet.currency} (${wallet.id})`,
-              `  balance ${wallet.balance}, debt limit ${wallet.debtLimit}, capacity ${wallet.balance + wallet.debtLimit}`,
-              `  auto-recharge ${wallet.rechargeThreshold === null ? 'off' : `${wallet.rechargeAmount} below ${wallet.rechargeThreshold} (cycle ${wallet.rechargeCycle})`}`,
+              `  balance ${m(wallet.balance)}, debt limit ${m(wallet.debtLimit)}, capacity ${m(wallet.balance + wallet.debtLimit)}`,
+              `  auto-recharge ${wallet.rechargeThreshold === null ? 'off' : `${m(wallet.rechargeAmount)} below ${m(wallet.rechargeThreshold)} (cycle ${wallet.rechargeCycle})`}`,
               recent.length
                 ? `\n${table(
-                    recent.map((t) => [t.id, t.kind, t.amount, t.balanceAfter, t.reason ?? '', t.at]),
+                    recent.map((t) => [t.id, t.kind, m(t.amount), m(t.balanceAfter), t.reason ?? '', t.at]),
                     ['id', 'kind', 'amount', 'balance', 'reason', 'at'],
                   )}`
                 : '',
