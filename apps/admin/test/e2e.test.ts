@@ -10,7 +10,7 @@ import {
   startWorker,
   type Worker,
 } from '@org/billing-ledger';
-import { revenueRetention, userRetention } from '@org/cohorts';
+import { recentCohortRange, revenueRetention, userRetention } from '@org/cohorts';
 import { ensureAdminCredentials } from '@org/db';
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { type GrowthReport, renderHtml } from '@org/insights';
@@ -393,17 +393,30 @@ describe('admin dashboard in Chromium', () => {
   });
 
   it('cohorts: the heatmaps match @org/cohorts, CSV export for admins only', async () => {
-    const range = { ...at(90), asOf: SEED_END };
-    const users = await userRetention(db.pool, { ...range, granularity: 'week', mode: 'on' });
-    const revenue = await revenueRetention(db.pool, { ...range, currency: 'usd' });
+    // The page shows the last 12 weekly or monthly cohorts as of the period's end, whatever its length.
+    const recent = (granularity: 'week' | 'month') => ({
+      ...recentCohortRange(granularity, SEED_END, 12),
+      asOf: SEED_END,
+    });
+    const users = await userRetention(db.pool, { ...recent('week'), granularity: 'week', mode: 'on' });
+    // At most 12 (a week nobody signed up in has no row), and more than a 90-day period's own share.
+    expect(users.cohorts.length).toBeGreaterThan(0);
+    expect(users.cohorts.length).toBeLessThanOrEqual(12);
+    const revenue = await revenueRetention(db.pool, { ...recent('month'), currency: 'usd' });
     await page.goto(`${app.url}/cohorts?days=90&to=${END}&granularity=week&mode=on`);
     const rows = await tableRows('table-user-retention');
     expect(rows.length).toBe(users.cohorts.length + 1);
     for (const [i, c] of users.cohorts.entries()) {
       expect(rows[i]!.slice(0, 2)).toEqual([c.cohortStart, String(c.size)]);
-      expect(rows[i]!.slice(2, 2 + c.periods.length)).toEqual(c.periods.map((p) => formatPercent(p.rate)));
+      // Periods the cohort has not reached are null and blank, not 0%.
+      const cell = (p: { users: number | null; rate: number | null }) =>
+        p.users === null ? '' : formatPercent(p.rate);
+      expect(rows[i]!.slice(2, 2 + c.periods.length)).toEqual(c.periods.map(cell));
     }
-    expect(rows.at(-1)!.slice(2)).toEqual(users.summary.map((p) => formatPercent(p.rate)));
+    expect(users.cohorts.some((c) => c.periods.some((p) => p.users === null))).toBe(true);
+    expect(rows.at(-1)!.slice(2)).toEqual(
+      users.summary.map((p) => (p.users === null ? '' : formatPercent(p.rate))),
+    );
     const revRows = revenue.length ? await tableRows('table-revenue-retention') : [];
     expect(revRows.map((r) => r[0])).toEqual(revenue.map((c) => c.cohortMonth));
     await shot('cohorts');
@@ -414,12 +427,19 @@ describe('admin dashboard in Chromium', () => {
     expect(res.headers()['content-type']).toContain('text/csv');
     const lines = (await res.text()).trim().split('\r\n');
     expect(lines[0]).toBe('cohort_start,granularity,mode,size,period,users,rate');
-    expect(lines.length - 1).toBe(users.cohorts.reduce((n, c) => n + c.periods.length, 0));
+    // Long format: one line per reached cell (periods not reached yet have no line).
+    expect(lines.length - 1).toBe(
+      users.cohorts.reduce((n, c) => n + c.periods.filter((p) => p.users !== null).length, 0),
+    );
     const anonymous = await fetch(csvUrl);
     expect(anonymous.status).toBe(401);
 
     await page.goto(`${app.url}/cohorts?days=90&to=${END}&granularity=month&mode=on_or_after`);
-    const monthly = await userRetention(db.pool, { ...range, granularity: 'month', mode: 'on_or_after' });
+    const monthly = await userRetention(db.pool, {
+      ...recent('month'),
+      granularity: 'month',
+      mode: 'on_or_after',
+    });
     expect((await tableRows('table-user-retention')).map((r) => r[0])).toEqual([
       ...monthly.cohorts.map((c) => c.cohortStart),
       'All (weighted)',
