@@ -1,19 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import {
-  defaultEventRegistry,
-  type EventRegistry,
-  type LedgerQueue,
-  registerWalletHandlers,
-  startBillingSchedule,
-  startQueue,
-  startWorker,
-  stripeObjectFetcher,
-  type Worker,
-} from '@org/billing-ledger';
+import type { EventRegistry, LedgerQueue, Worker } from '@org/billing-ledger';
 import { type Database, migrate, openDatabase } from '@org/db';
 import { createEventInboxDrainer, maintainEventPartitions } from '@org/metrics';
-import Stripe from 'stripe';
+import { startLedgerRuntime } from '@org/wiring';
 import { createApp } from './app.ts';
 import type { WebhooksEnv } from './env.ts';
 
@@ -38,45 +28,17 @@ export async function startServer(
   const db = await openDatabase(env);
   await migrate(db.pool);
   const runsWorker = env.LEDGER_WORKER === 'on';
-  const queue = await startQueue(db.pool, {
-    retry: { retryLimit: env.LEDGER_RETRY_LIMIT, retryDelaySeconds: env.LEDGER_RETRY_DELAY_SECONDS },
-    // The cron clock of the scheduled billing jobs runs where a worker runs.
-    schedule: runsWorker,
+  // The same queue, worker, Stripe client and billing jobs as `org-reports worker` (@org/wiring).
+  // The cron clock of the scheduled billing jobs runs where a worker runs.
+  const ledger = await startLedgerRuntime(db.pool, env, {
+    worker: runsWorker,
+    schedule: true,
+    ...(options.registry ? { registry: options.registry } : {}),
+    onEventError: (eventId, error, dead) =>
+      log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
+    onJobResult: (job) => log(`scheduled job ${job} done`),
   });
-  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? 'sk_test_webhook_verification_only', {
-    ...(env.STRIPE_API_BASE
-      ? (() => {
-          const u = new URL(env.STRIPE_API_BASE);
-          return {
-            host: u.hostname,
-            port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
-            protocol: u.protocol.replace(':', '') as 'http' | 'https',
-          };
-        })()
-      : {}),
-  });
-  const fetchObject =
-    env.LEDGER_REFETCH === 'always' && env.STRIPE_SECRET_KEY ? stripeObjectFetcher(stripe) : undefined;
-  const worker = runsWorker
-    ? startWorker({
-        pool: db.pool,
-        queue,
-        // Wallet top-ups (checkout sessions / payment intents marked in metadata) credit wallets.
-        registry: options.registry ?? registerWalletHandlers(defaultEventRegistry()),
-        concurrency: env.LEDGER_WORKER_CONCURRENCY,
-        // Short transactions beside the intake: measured ack p99 at 200 req/s, 18 ms with 25 events
-        // per batch against 53 ms with 100 (bench/index.ts).
-        batchSize: env.LEDGER_WORKER_BATCH_SIZE ?? 25,
-        ...(fetchObject ? { fetchObject } : {}),
-        onError: (eventId, error, dead) =>
-          log(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`),
-      })
-    : null;
-  const billingJobs = runsWorker
-    ? await startBillingSchedule(queue, db.pool, env, {
-        onResult: (job) => log(`scheduled job ${job} done`),
-      })
-    : null;
+  const { queue, worker, stripe } = ledger;
   // Accepted product events move from the inbox into `events` after each accepted batch, and every
   // second for batches another process left behind.
   const eventDrainer = createEventInboxDrainer({
@@ -125,9 +87,7 @@ export async function startServer(
       await eventDrainer
         .close()
         .catch((error: unknown) => log(`event inbox drain failed: ${(error as Error).message}`));
-      await worker?.stop();
-      await billingJobs?.stop();
-      await queue.stop();
+      await ledger.stop();
       await db.close();
     },
   };

@@ -23,7 +23,6 @@ export {
   BILLING_JOB_POLICY,
   type BillingJob,
   type BillingJobDeps,
-  type BillingJobSettings,
   type BillingSchedules,
   billingJobs,
   defaultBillingSchedules,
@@ -31,7 +30,6 @@ export {
   runBillingJob,
   scheduleBillingJobs,
   startBillingJobWorkers,
-  startBillingSchedule,
 } from './backfill/scheduled-jobs.ts';
 export {
   type BackfillError,

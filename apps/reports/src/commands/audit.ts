@@ -1,12 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createStripeApi,
-  createStripeClient,
-  defaultRateFor,
-  renderAudit,
-  runRevenueAudit,
-} from '@org/billing-ledger';
+import { renderAudit, runRevenueAudit } from '@org/billing-ledger';
+import { stripeApi } from '@org/wiring';
 import { Option } from 'commander';
 import { z } from 'zod';
 import type { CommandContext } from '../context.ts';
@@ -16,15 +11,13 @@ import type { CommandModule } from '../program.ts';
 
 /** The Stripe adapter from STRIPE_SECRET_KEY (+ STRIPE_API_BASE for local Stripe-compatible servers). */
 export function stripeApiFromEnv(ctx: CommandContext) {
-  const key = ctx.env.STRIPE_SECRET_KEY;
-  if (!key)
+  const api = stripeApi(ctx.env);
+  if (!api)
     throw new CliError(
       'STRIPE_SECRET_KEY is not set: this command reads from the Stripe API.',
       ExitCode.config,
     );
-  return createStripeApi(createStripeClient(key, ctx.env.STRIPE_API_BASE), {
-    perSecond: defaultRateFor(key),
-  });
+  return api;
 }
 
 /**

@@ -1,19 +1,13 @@
-import {
-  defaultEventRegistry,
-  inboxStats,
-  registerWalletHandlers,
-  startBillingSchedule,
-  startQueue,
-  startWorker,
-} from '@org/billing-ledger';
+import { inboxStats } from '@org/billing-ledger';
+import { DEFAULT_WORKER_BATCH_SIZE, startLedgerRuntime } from '@org/wiring';
 import { z } from 'zod';
 import { intFlag, parseFlags } from '../flags.ts';
 import { type CommandModule, jsonOption } from '../program.ts';
 
 const workerFlags = z.object({
-  concurrency: intFlag(1, 64),
-  batchSize: intFlag(1, 1000),
-  retryLimit: intFlag(0, 100),
+  concurrency: intFlag(1, 64).optional(),
+  batchSize: intFlag(1, 500).optional(),
+  retryLimit: intFlag(0, 100).optional(),
   exitWhenDrained: z.boolean().optional(),
 });
 
@@ -24,43 +18,49 @@ export const workerCommand: CommandModule = {
       .description(
         'process Stripe events from the queue (runs until SIGINT/SIGTERM; several workers may run at once)',
       )
-      .option('--concurrency <n>', 'parallel fetch loops', '2')
-      .option('--batch-size <n>', 'events claimed and processed per transaction', '100')
-      .option('--retry-limit <n>', 'retries before an event is dead', '5')
+      .option('--concurrency <n>', 'parallel fetch loops (default: LEDGER_WORKER_CONCURRENCY, 2)')
+      .option(
+        '--batch-size <n>',
+        `events claimed and processed per transaction (default: LEDGER_WORKER_BATCH_SIZE, ${DEFAULT_WORKER_BATCH_SIZE})`,
+      )
+      .option('--retry-limit <n>', 'retries before an event is dead (default: LEDGER_RETRY_LIMIT, 5)')
       .option('--exit-when-drained', 'stop once no event is pending or retrying')
       .addOption(jsonOption())
       .action(
         action(
           async (
             ctx,
-            flags: { concurrency: string; batchSize: string; retryLimit: string; exitWhenDrained?: boolean },
+            flags: {
+              concurrency?: string;
+              batchSize?: string;
+              retryLimit?: string;
+              exitWhenDrained?: boolean;
+            },
           ) => {
             const { concurrency, batchSize, retryLimit } = parseFlags(workerFlags, flags);
             const db = await ctx.database();
-            const queue = await startQueue(db.pool, {
-              retry: { retryLimit },
-              schedule: !flags.exitWhenDrained,
-            });
             const started = Date.now();
             let failures = 0;
-            const worker = startWorker({
-              pool: db.pool,
-              queue,
-              registry: registerWalletHandlers(defaultEventRegistry()),
-              concurrency,
-              batchSize,
-              onError: (eventId, error, dead) => {
+            // The same runtime as the webhook app's in-process worker (@org/wiring), flags over env.
+            // A long-running worker also runs the scheduled billing jobs (reconciliation, recovery, audit).
+            const ledger = await startLedgerRuntime(db.pool, ctx.env, {
+              worker: true,
+              schedule: !flags.exitWhenDrained,
+              overrides: {
+                ...(concurrency !== undefined ? { LEDGER_WORKER_CONCURRENCY: concurrency } : {}),
+                ...(batchSize !== undefined ? { LEDGER_WORKER_BATCH_SIZE: batchSize } : {}),
+                ...(retryLimit !== undefined ? { LEDGER_RETRY_LIMIT: retryLimit } : {}),
+              },
+              onEventError: (eventId, error, dead) => {
                 failures++;
                 ctx.out.note(`event ${eventId} failed${dead ? ' (dead)' : ', will retry'}: ${error.message}`);
               },
+              onJobResult: (job) => ctx.out.note(`scheduled job ${job} done`),
             });
-            // A long-running worker also runs the scheduled billing jobs (reconciliation, recovery, audit).
-            const billingJobs = flags.exitWhenDrained
-              ? null
-              : await startBillingSchedule(queue, db.pool, ctx.env, {
-                  onResult: (job) => ctx.out.note(`scheduled job ${job} done`),
-                });
-            ctx.out.note(`worker running (concurrency ${concurrency}, batch ${batchSize}); Ctrl-C to stop`);
+            const worker = ledger.worker!;
+            ctx.out.note(
+              `worker running (concurrency ${concurrency ?? ctx.env.LEDGER_WORKER_CONCURRENCY}, batch ${batchSize ?? ctx.env.LEDGER_WORKER_BATCH_SIZE ?? DEFAULT_WORKER_BATCH_SIZE}); Ctrl-C to stop`,
+            );
             await new Promise<void>((resolve) => {
               const stop = () => resolve();
               process.once('SIGINT', stop);
@@ -75,9 +75,7 @@ export const workerCommand: CommandModule = {
                 }, 250);
               }
             });
-            await worker.stop();
-            await billingJobs?.stop();
-            await queue.stop();
+            await ledger.stop();
             const stats = await inboxStats(db.pool);
             ctx.out.result(
               { processed: worker.processed, failures, seconds: (Date.now() - started) / 1000, stats },

@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { AuditReport } from '../audit/collect.ts';
 import { runRevenueAudit } from '../audit/collect.ts';
 import type { LedgerQueue, RetryPolicy } from '../queue.ts';
-import { createStripeApi, createStripeClient, defaultRateFor, type StripeApi } from '../stripe-api/client.ts';
+import type { StripeApi } from '../stripe-api/client.ts';
 import { reconcileUsage } from '../usage/reconcile.ts';
-import { type Notifier, slackNotifier } from '../usage/slack.ts';
-import { httpUsageSource, type UsageSource } from '../usage/source.ts';
+import type { Notifier } from '../usage/slack.ts';
+import type { UsageSource } from '../usage/source.ts';
 import { recoverMissedEvents } from './recover-events.ts';
 
 /**
@@ -161,58 +161,4 @@ export async function startBillingJobWorkers(
       for (const name of names) await queue.boss.offWork(name);
     },
   };
-}
-
-/** What a long-running process needs to run the scheduled jobs; apps pass their validated env. */
-export interface BillingJobSettings {
-  STRIPE_SECRET_KEY?: string | undefined;
-  STRIPE_API_BASE?: string | undefined;
-  USAGE_PROVIDER_NAME: string;
-  USAGE_PROVIDER_URL?: string | undefined;
-  USAGE_PROVIDER_API_KEY?: string | undefined;
-  USAGE_RELIABILITY_THRESHOLD?: number | undefined;
-  SLACK_WEBHOOK_URL?: string | undefined;
-  BILLING_RECONCILE_CRON: string;
-  BILLING_WEBHOOK_RECOVERY_CRON: string;
-  BILLING_AUDIT_CRON: string;
-}
-
-/**
- * Schedules the billing jobs on the queue's cron clock and works them in this process, with the
- * adapters the settings enable (Stripe API, usage provider, Slack). The webhook app and
- * `org-reports worker` both call this, so a deployment runs the jobs wherever it runs a worker.
- */
-export async function startBillingSchedule(
-  queue: LedgerQueue,
-  pool: pg.Pool,
-  settings: BillingJobSettings,
-  options: { onResult?: BillingJobDeps['onResult'] } = {},
-): Promise<{ schedules: Record<BillingJob, string | null>; stop(): Promise<void> }> {
-  const key = settings.STRIPE_SECRET_KEY;
-  const deps: BillingJobDeps = {
-    pool,
-    stripe: key
-      ? createStripeApi(createStripeClient(key, settings.STRIPE_API_BASE), { perSecond: defaultRateFor(key) })
-      : null,
-    usageSource: settings.USAGE_PROVIDER_URL
-      ? httpUsageSource({
-          provider: settings.USAGE_PROVIDER_NAME,
-          baseUrl: settings.USAGE_PROVIDER_URL,
-          ...(settings.USAGE_PROVIDER_API_KEY ? { apiKey: settings.USAGE_PROVIDER_API_KEY } : {}),
-        })
-      : null,
-    notifier: settings.SLACK_WEBHOOK_URL ? slackNotifier(settings.SLACK_WEBHOOK_URL) : null,
-    ...(settings.USAGE_RELIABILITY_THRESHOLD !== undefined
-      ? { reliabilityThreshold: settings.USAGE_RELIABILITY_THRESHOLD }
-      : {}),
-    ...(options.onResult ? { onResult: options.onResult } : {}),
-  };
-  const off = (cron: string) => (cron.trim().toLowerCase() === 'off' ? null : cron);
-  const schedules = await scheduleBillingJobs(queue, {
-    reconcileUsage: off(settings.BILLING_RECONCILE_CRON),
-    recoverWebhooks: off(settings.BILLING_WEBHOOK_RECOVERY_CRON),
-    revenueAudit: off(settings.BILLING_AUDIT_CRON),
-  });
-  const workers = await startBillingJobWorkers(queue, deps);
-  return { schedules, stop: () => workers.stop() };
 }
