@@ -152,7 +152,7 @@ export const ledger = {
     .max(500)
     .optional()
     .describe(
-      "Events claimed and processed per transaction by the webhook app's worker (default 25: short batches keep acks fast; `org-reports worker --batch-size` defaults to 100)",
+      "Events claimed and processed per transaction by every ledger worker, the webhook app's and `org-reports worker`'s (default 25: short batches keep acks fast beside the intake; `--batch-size` overrides it for one CLI worker)",
     ),
   LEDGER_RETRY_LIMIT: z.coerce
     .number()
