@@ -283,7 +283,16 @@ describe('admin dashboard in Chromium', () => {
       expect(await text('rev-cashCollected-value')).toBe(money(s.cash.collected));
       expect(await page.locator('[data-testid=rev-choices] li').allTextContents()).toEqual(s.choiceNotes);
       const movements = await tableRows('table-movements');
+      // The catalog's figures (what the CLI prints under the same labels), then their signed effect.
       expect(movements.map((r) => r[1])).toEqual([
+        money(s.movements.new),
+        money(s.movements.reactivation),
+        money(s.movements.expansion),
+        money(s.movements.contraction),
+        money(s.movements.churn),
+        money(s.movements.net),
+      ]);
+      expect(movements.map((r) => r[2])).toEqual([
         money(s.movements.new),
         money(s.movements.reactivation),
         money(s.movements.expansion),

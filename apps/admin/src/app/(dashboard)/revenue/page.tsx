@@ -70,12 +70,14 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
     { kind: figure('revenue.movements.expansion').label, amount: s.movements.expansion, customers: null },
     {
       kind: figure('revenue.movements.contraction').label,
-      amount: -s.movements.contraction,
+      amount: s.movements.contraction,
+      sign: -1,
       customers: null,
     },
     {
       kind: figure('revenue.movements.churn').label,
-      amount: -s.movements.churn,
+      amount: s.movements.churn,
+      sign: -1,
       customers: s.churnedCustomers,
     },
     { kind: figure('revenue.movements.net').label, amount: s.movements.net, customers: null },
@@ -121,12 +123,16 @@ export default async function RevenuePage({ searchParams }: { searchParams: Prom
           testId="table-movements"
           columns={[
             { key: 'kind', label: 'Movement' },
+            // The figure as the catalog, the report and the CLI give it (churn and contraction
+            // are amounts lost, positive), then its signed effect: the effects add up to net new MRR.
             { key: 'amount', label: 'MRR', numeric: true },
+            { key: 'effect', label: 'Effect on MRR', numeric: true },
             { key: 'customers', label: 'Customers', numeric: true },
           ]}
           rows={movementRows.map((r) => ({
             kind: r.kind,
             amount: money(r.amount),
+            effect: money(('sign' in r ? r.sign : 1) * r.amount),
             customers: r.customers ?? '',
           }))}
         />
