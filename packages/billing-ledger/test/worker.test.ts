@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@org/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  activeJobCount,
   defaultEventRegistry,
   getEvent,
   inboxStats,
@@ -10,6 +11,7 @@ import {
   receiveEvent,
   replayDead,
   replayEvent,
+  STRIPE_EVENTS_QUEUE,
   startQueue,
   startWorker,
   waitForDrain,
@@ -101,6 +103,58 @@ describe('worker', () => {
       ).toBe('new@example.test');
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('fetches more than a batch, processes a batch per transaction, and gives back what it has not started when stopped', async () => {
+    let entered: () => void = () => {};
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const registry = defaultEventRegistry().on('customer.created', async () => {
+      entered();
+      await gate;
+    });
+    const events = [0, 1, 2].map((i) =>
+      f.event('customer.created', T + 100 + i, customerObject(`cus_stop${i}`, `s${i}@example.test`, 'S', T)),
+    );
+    for (const e of events) await deliver(e);
+    const waitingBefore = await queue.boss.getQueueSize(STRIPE_EVENTS_QUEUE);
+    expect(waitingBefore).toBe(3);
+    const batches: number[] = [];
+    const worker = startWorker({
+      pool: db.pool,
+      queue,
+      registry,
+      concurrency: 1,
+      batchSize: 1,
+      fetchSize: 10,
+      idleMs: 50,
+      onBatch: (handled) => batches.push(handled),
+    });
+    await inside; // the first batch of the three fetched jobs is in its transaction
+    expect(await activeJobCount(db.pool, STRIPE_EVENTS_QUEUE)).toBe(3);
+    const stopped = worker.stop();
+    open();
+    await stopped;
+    expect(batches).toEqual([1]);
+    const statuses = (await listEvents(db.pool, { limit: 10 }))
+      .filter((e) => events.some((x) => x.id === e.id))
+      .map((e) => e.status)
+      .sort();
+    expect(statuses).toEqual(['pending', 'pending', 'processed']);
+    // The two jobs it had not started are back on the queue, as new jobs with no retry used.
+    expect(await activeJobCount(db.pool, STRIPE_EVENTS_QUEUE)).toBe(0);
+    expect(await queue.boss.getQueueSize(STRIPE_EVENTS_QUEUE)).toBe(2);
+    const worker2 = startWorker({ pool: db.pool, queue, registry, idleMs: 50 });
+    try {
+      expect(await waitForDrain(db.pool, { timeoutMs: 20_000 })).toBe(true);
+    } finally {
+      await worker2.stop();
     }
   });
 
