@@ -114,7 +114,7 @@ function weekCellsFromCohortBits(
     (Date.parse(`${lastDay}T00:00:00Z`) - Date.parse(`${asOfWeek}T00:00:00Z`)) / 86_400_000;
   if (insideDayAsOf) {
     // The as-of week's days before the as-of day, then the as-of day up to the instant ($8).
-    params.push((1 << daysIntoWeek) - 1, asOfWeek, insideDayAsOf, 1 << daysIntoWeek);
+    params.push((1 << daysIntoWeek) - 1, asOfWeek, insideDayAsOf);
   } else params.push((1 << (daysIntoWeek + 1)) - 1, asOfWeek);
   const asOfMask = '$6::int';
   const asOfWeekSql = '$7::date';
@@ -134,16 +134,19 @@ function weekCellsFromCohortBits(
     ? `((select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) < $4::date)`
     : `(${asOfMask} = 127 or (select max(g.day) from public.metrics_active_gaps g where g.app = coalesce($1, '*')) <= $4::date)`;
   const activeInAsOfWeek = insideDayAsOf
-    ? `(
-                        select w.days & ${asOfMask} <> 0 or (w.days & $9::int <> 0 and exists (
-                          select 1 from public.metrics_user_activity_daily d
-                          where d.app = u.app and d.user_id = u.user_id and d.day = $4::date and d.first_at < $8))
-                        from public.metrics_user_active_weeks w
-                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql})`
+    ? `((
+                        select w.days & ${asOfMask} from public.metrics_user_active_weeks w
+                        where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql}) <> 0
+                        or (u.app, u.user_id) in (select app, user_id from as_of_day))`
     : `(
                         select w.days & ${asOfMask} from public.metrics_user_active_weeks w
                         where w.app = u.app and w.user_id = u.user_id and w.week = ${asOfWeekSql}) <> 0`;
-  return `by_bits as (
+  return `${
+    insideDayAsOf
+      ? `${activeOnDayBefore('$4', '$8')},
+     `
+      : ''
+  }by_bits as (
        select u.cs, case
          when a.k < 0 then 0::int8
          else (case when a.k > ${MAX_COHORT_WEEK_BIT} then u.cohort_weeks_active else u.cohort_weeks_active & ((1::int8 << a.k) - 1) end)
@@ -182,12 +185,21 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode, asOfDayRows?: str
         : `select u.cs, u.app, u.user_id, ${periodIndexSql(g, 'd.day', 'u.cs')} as k
            from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id
            where d.day >= u.cs and d.day <= $4::date${mode === 'on' ? ' and d.day < u.cs + $5::int' : ''}`;
-  return `act as (${
+  // Rows of the as-of day (inside it): one per user, a period of its own for days; weeks and
+  // months may hold it already.
+  const actAsOf = !asOfDayRows
+    ? act
+    : g === 'day'
+      ? `${act}
+           union all ${asOfDayRows}`
+      : `select distinct * from (${act}
+           union all ${asOfDayRows}) a`;
+  return `${
     asOfDayRows
-      ? `select distinct * from (${act}
-           union all ${asOfDayRows}) a`
-      : act
-  }),
+      ? `${activeOnDayBefore('$6', '$7')},
+     `
+      : ''
+  }act as (${actAsOf}),
      sizes as (select cs, count(*)::int as n from u group by cs),
      cells as (
        ${
@@ -200,6 +212,26 @@ function cellsFromRollups(g: Granularity, mode: RetentionMode, asOfDayRows?: str
 }
 
 /**
+ * SQL (as of an instant inside a day): the CTE `as_of_day` of the scope's (app, user) pairs active
+ * on `day` before `instant`, from the daily rollup's first event of the day: one index range of
+ * that day's rows per app. Queries look users up in it by a hashed `in`.
+ */
+function activeOnDayBefore(day: string, instant: string): string {
+  return `as_of_day as materialized (
+       select d.app, d.user_id from public.metrics_user_activity_daily d
+       where d.app = any(case when $1::text is null then array(${ALL_APPS}) else array[$1::text] end)
+         and d.day = ${day}::date and d.first_at < ${instant}
+     )`;
+}
+
+/** SQL: every app with users, by a loose index scan of metrics_users. */
+const ALL_APPS = `with recursive a as (
+         (select app from public.metrics_users order by app limit 1)
+         union all
+         select (select m.app from public.metrics_users m where m.app > a.app order by m.app limit 1) from a where a.app is not null
+       ) select app from a where app is not null`;
+
+/**
  * Cells as of an instant inside the as-of day: the rollups answer up to the day before (`$4`), and
  * the as-of day (`$6`) counts for each cohort user whose first event of it (the daily rollup's
  * `first_at`, a primary-key probe) is before the instant (`$7`).
@@ -210,8 +242,7 @@ function cellsUpToInstant(g: Granularity, mode: RetentionMode): string {
     g,
     mode,
     `select u.cs, u.app, u.user_id, ${periodIndexSql(g, '$6::date', 'u.cs')} as k
-           from u join public.metrics_user_activity_daily d on d.app = u.app and d.user_id = u.user_id and d.day = $6::date
-           where d.first_at < $7 and $6::date >= u.cs`,
+           from u where (u.app, u.user_id) in (select app, user_id from as_of_day) and $6::date >= u.cs`,
   );
 }
 
@@ -231,11 +262,15 @@ function lastPeriodCells(g: 'day' | 'month', insideDay = false): string {
   // Inside the as-of day: the rollups up to the day before, or the as-of day ($6) when the user's
   // first event of it is before the instant ($7).
   const lastAsOf = insideDay
-    ? `select greatest((${last}), (
-           select $6::date from public.metrics_user_activity_daily d
-           where d.app = u.app and d.user_id = u.user_id and d.day = $6::date and d.first_at < $7 and $6::date >= u.cs))`
+    ? `select greatest((${last}),
+           case when (u.app, u.user_id) in (select app, user_id from as_of_day) and $6::date >= u.cs then $6::date end)`
     : last;
-  return `last_active as (
+  return `${
+    insideDay
+      ? `${activeOnDayBefore('$6', '$7')},
+     `
+      : ''
+  }last_active as (
        select u.cs, least(${periodIndexSql(g, 'l.at', 'u.cs')}, $5 - 1) as mk, count(*)::int as n
        from u cross join lateral (${lastAsOf}) as l(at)
        where l.at is not null

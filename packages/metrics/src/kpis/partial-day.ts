@@ -25,12 +25,13 @@ export const ALL_APPS_SQL = `with recursive a as (
 /**
  * SQL: the users of a rollup scope (`scope`: an app, or `*`) active on `day` before the instant
  * `before`, i.e. with a qualifying event in [day, before). One index range of the daily rollup
- * per app (`metrics_user_activity_daily_day`).
+ * per app (`metrics_user_activity_daily_day`; the apps as an array, which the index takes, where
+ * `in (subquery)` was planned as a scan of the whole rollup).
  */
 export function partialDayUsers(allApps: boolean, scope: string, day: string, before: string): string {
   return allApps
     ? `select distinct d.user_id from public.metrics_user_activity_daily d
-       where d.app in (${ALL_APPS_SQL}) and d.day = ${day}::date and d.first_at < ${before}`
+       where d.app = any(array(${ALL_APPS_SQL})) and d.day = ${day}::date and d.first_at < ${before}`
     : `select d.user_id from public.metrics_user_activity_daily d
        where d.app = ${scope} and d.day = ${day}::date and d.first_at < ${before}`;
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { addDays, asOfDay, daysOf, monthMasks, ratio, utcDay } from '../calc/time.ts';
 import { MetricsError } from '../errors.ts';
-import { isMidnight, partialDayGapRows, partialDayUsers, splitPeriod } from './partial-day.ts';
+import { type DayPart, isMidnight, partialDayGapRows, partialDayUsers, splitPeriod } from './partial-day.ts';
 
 /** Every KPI can be narrowed to one app; without `app`, users are counted across apps. */
 interface Scope {
@@ -422,16 +422,48 @@ export async function topUsers(pool: Pool, input: Period & { limit?: number }): 
 
 /**
  * `topUsers` of a period starting or ending inside a day: the whole days from the rollups as
- * above, and each part of a day from the daily rollup's rows of that day. A user is active in the
- * part [lo, hi) when their first or last event of the day is in it (or, for a part bounded on both
- * sides, an event between them is: one probe of the user's events); the events of a part are the
- * day's count when the whole day is inside it, else counted by the user's time index.
+ * above, and each part of a day (at most two) from the daily rollup's rows of that day. A user is
+ * active in the part [lo, hi) when their first event of the day is before `hi` (a part ending
+ * the period) or their last one is at or after `lo` (a part starting it); a part inside one day
+ * needs an event between the two, one probe of the user's time index when the day's first and
+ * last events straddle it. A part's events are the day's count when the whole day is inside it,
+ * else counted by the user's time index. Each part's bounds are parameters of their own, so every
+ * read of `events` is planned for the one partition it needs.
  */
 async function topUsersOfDayParts(pool: Pool, input: Period, limit: number): Promise<TopUser[]> {
   const { whole, parts } = splitPeriod(input.from, input.to);
   const { months, masks } = whole ? monthMasks(whole.first, whole.last) : { months: [], masks: [] };
-  const inPart = `public.events e where e.user_id = d.user_id and e.app = d.app
-                  and e.occurred_at >= p.lo and e.occurred_at < p.hi and e.category <> 'system'`;
+  const params: unknown[] = [
+    input.app ?? null,
+    whole?.first ?? null,
+    whole?.last ?? null,
+    limit,
+    months,
+    masks,
+  ];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  const apps = 'any(array(select app from apps))';
+  const sql = parts.map((part) => {
+    const day = `${param(part.day)}::date`;
+    const lo = `${param(part.lo)}::timestamptz`;
+    const hi = `${param(part.hi)}::timestamptz`;
+    const inPart = `public.events e where e.user_id = d.user_id and e.app = d.app
+                    and e.occurred_at >= ${lo} and e.occurred_at < ${hi} and e.category <> 'system'`;
+    const active = isMidnight(part.lo)
+      ? `d.first_at < ${hi}`
+      : isMidnight(part.hi)
+        ? `d.last_at >= ${lo}`
+        : `((d.first_at >= ${lo} and d.first_at < ${hi}) or (d.last_at >= ${lo} and d.last_at < ${hi})
+            or (d.first_at < ${lo} and d.last_at >= ${hi} and (select 1 from ${inPart} limit 1) is not null))`;
+    return {
+      active: `select distinct d.user_id, ${day} as day from public.metrics_user_activity_daily d
+               where d.app = ${apps} and d.day = ${day} and ${active}`,
+      events: `select d.day, case when d.first_at >= ${lo} and d.last_at < ${hi} then d.events
+                                  else (select count(*)::int from ${inPart}) end
+               from public.metrics_user_activity_daily d
+               where d.app = ${apps} and d.user_id = c.user_id and d.day = ${day}`,
+    };
+  });
   const { rows } = await pool.query<{
     user_id: string;
     account_id: string | null;
@@ -440,13 +472,7 @@ async function topUsersOfDayParts(pool: Pool, input: Period, limit: number): Pro
     last_day: string;
   }>(
     `with apps as materialized (${APPS_SQL}),
-     parts as (select * from unnest($7::date[], $8::timestamptz[], $9::timestamptz[]) as p(day, lo, hi)),
-     part_active as materialized (
-       select distinct d.user_id, p.day
-       from parts p join public.metrics_user_activity_daily d on d.app in (select app from apps) and d.day = p.day
-       where (d.first_at >= p.lo and d.first_at < p.hi) or (d.last_at >= p.lo and d.last_at < p.hi)
-          or (d.first_at < p.lo and d.last_at >= p.hi and exists (select 1 from ${inPart}))
-     ),
+     part_active as materialized (${sql.map((p) => p.active).join('\n       union all ')}),
      ranked as materialized (
        select user_id, sum(n)::int as active_days from (
          select user_id, active_days as n from (${activeDaysPerUser(`coalesce($1, '*')`, '$5', '$6')}) w
@@ -459,31 +485,17 @@ async function topUsersOfDayParts(pool: Pool, input: Period, limit: number): Pro
      from cand c
      cross join lateral (
        select sum(x.events)::int as events, max(x.day) as last_day,
-              (select max(u.account_id) from public.metrics_users u where u.app in (select app from apps) and u.user_id = c.user_id) as account_id
+              (select max(u.account_id) from public.metrics_users u where u.app = ${apps} and u.user_id = c.user_id) as account_id
        from (
          select d.day, d.events from public.metrics_user_activity_daily d
-         where d.app in (select app from apps) and d.user_id = c.user_id and d.day >= $2::date and d.day <= $3::date
-         union all
-         select p.day, case when d.first_at >= p.lo and d.last_at < p.hi then d.events
-                            else (select count(*)::int from ${inPart}) end
-         from parts p join public.metrics_user_activity_daily d
-           on d.app in (select app from apps) and d.user_id = c.user_id and d.day = p.day
+         where d.app = ${apps} and d.user_id = c.user_id and d.day >= $2::date and d.day <= $3::date
+         union all ${sql.map((p) => p.events).join('\n         union all ')}
        ) x
        where x.events > 0
      ) e
      order by c.active_days desc, e.events desc, c.user_id
      limit $4`,
-    [
-      input.app ?? null,
-      whole?.first ?? null,
-      whole?.last ?? null,
-      limit,
-      months,
-      masks,
-      parts.map((p) => p.day),
-      parts.map((p) => p.lo),
-      parts.map((p) => p.hi),
-    ],
+    params,
   );
   return rows.map((r) => ({
     userId: r.user_id,
@@ -542,9 +554,21 @@ export async function featureUsage(
   // whole days (one probe of the user's, or the anonymous id's, name and time index).
   const { whole, parts } = splitPeriod(input.from, input.to);
   if (parts.length === 0) return [];
+  const params: unknown[] = [
+    input.app ?? null,
+    whole?.first ?? null,
+    whole?.last ?? null,
+    category,
+    whole ? new Date(`${whole.first}T00:00:00Z`) : null,
+    whole ? new Date(Date.parse(`${whole.last}T00:00:00Z`) + DAY_MS) : null,
+  ];
+  const inWhole = (subject: string) =>
+    `(select 1 from public.events e
+       where ${subject} and e.name = s.name and e.category = $4 and e.app = any(array(select app from apps))
+         and e.occurred_at >= $5 and e.occurred_at < $6 limit 1) is null`;
   const { rows } = await pool.query<FeatureUsage>(
     `with apps as materialized (${APPS_SQL}),
-     part_events as materialized (${partEventsSql('$4', '$7', '$8', '$9')}),
+     part_events as materialized (${partEvents(parts, params, '$4')}),
      c as (
        select name, sum(n) as events from (
          select name, events as n from public.metrics_event_counts_daily
@@ -560,54 +584,43 @@ export async function featureUsage(
          where app = coalesce($1, '*') and category = $4 and day >= $2::date and day <= $3::date
          group by name
          union all
-         select s.name, count(*) from (
-           select distinct name, user_id, case when user_id is null then anonymous_id end as anonymous_id from part_events
-         ) s
-         where not exists (
-           select 1 from public.events e
-           where e.user_id = s.user_id and e.name = s.name and e.category = $4 and e.app in (select app from apps)
-             and e.occurred_at >= $5 and e.occurred_at < $6)
-           and not exists (
-           select 1 from public.events e
-           where s.user_id is null and e.user_id is null and e.anonymous_id = s.anonymous_id and e.name = s.name
-             and e.category = $4 and e.app in (select app from apps) and e.occurred_at >= $5 and e.occurred_at < $6)
+         select s.name, count(*) from (select distinct name, user_id, anonymous_id from part_events) s
+         where case when s.user_id is not null then ${inWhole('e.user_id = s.user_id')}
+                    else ${inWhole('e.user_id is null and e.anonymous_id = s.anonymous_id')} end
          group by s.name
        ) y group by name
      )
      select c.name, c.events::int as events, coalesce(u.users, 0)::int as users
      from c left join u using (name) where c.events > 0
      order by events desc, name`,
-    [
-      input.app ?? null,
-      whole?.first ?? null,
-      whole?.last ?? null,
-      category,
-      whole ? new Date(`${whole.first}T00:00:00Z`) : null,
-      whole ? new Date(Date.parse(`${whole.last}T00:00:00Z`) + DAY_MS) : null,
-      parts.map((p) => p.day),
-      parts.map((p) => p.lo),
-      parts.map((p) => p.hi),
-    ],
+    params,
   );
   return rows;
 }
 
 /**
- * SQL: the events of a category (`category`) in parts of days (`days`, `los`, `his`: arrays) for
- * the apps of the `apps` CTE, as (app, name, user_id, anonymous_id, subject): for each part, the
- * names the day has in the daily counts, and one range of the (app, name, time) index per name.
+ * SQL: the events of a category (`category`) in parts of days, for the apps of the `apps` CTE, as
+ * (name, user_id, anonymous_id: null for a user's event, so each subject is one pair): for each
+ * part, the names its day has in the daily counts, and one range of the (app, name, time) index
+ * per name. Each part's bounds are parameters of their own (appended to `params`), so each read
+ * is planned for the one partition it needs.
  */
-const partEventsSql = (category: string, days: string, los: string, his: string) =>
-  `select e.app, e.name, e.user_id, e.anonymous_id
-   from unnest(${days}::date[], ${los}::timestamptz[], ${his}::timestamptz[]) as p(day, lo, hi)
-   cross join lateral (
-     select distinct k.app, k.name from public.metrics_event_counts_daily k
-     where k.app in (select app from apps) and k.day = p.day and k.category = ${category}
-   ) k
-   cross join lateral (
-     select e.app, e.name, e.user_id, e.anonymous_id from public.events e
-     where e.app = k.app and e.name = k.name and e.occurred_at >= p.lo and e.occurred_at < p.hi and e.category = ${category}
-   ) e`;
+function partEvents(parts: DayPart[], params: unknown[], category: string): string {
+  const param = (v: unknown) => `$${params.push(v)}`;
+  return parts
+    .map((part) => {
+      const lo = `${param(part.lo)}::timestamptz`;
+      const hi = `${param(part.hi)}::timestamptz`;
+      return `select e.name, e.user_id, case when e.user_id is null then e.anonymous_id end as anonymous_id
+       from (select distinct k.app, k.name from public.metrics_event_counts_daily k
+             where k.app = any(array(select app from apps)) and k.day = ${param(part.day)}::date and k.category = ${category}) k
+       cross join lateral (
+         select e.name, e.user_id, e.anonymous_id from public.events e
+         where e.app = k.app and e.name = k.name and e.occurred_at >= ${lo} and e.occurred_at < ${hi} and e.category = ${category}
+       ) e`;
+    })
+    .join('\n       union all ');
+}
 
 export interface UserCounts {
   /** Users whose cohort instant (first signup, else first event) is before `to`. */
@@ -660,32 +673,36 @@ export async function coreActionSuccessRate(
 
 /**
  * `coreActionSuccessRate` of a period starting or ending inside a day: the whole days between from
- * the daily counts, the parts of days from their events (ranges of the (app, name, time) index).
+ * the daily counts, the parts of days from their events (ranges of the (app, name, time) index,
+ * each part's bounds parameters of their own).
  */
 async function successCountsOfDayParts(pool: Pool, input: Period & { completed: string; failed: string }) {
   const { whole, parts } = splitPeriod(input.from, input.to);
+  const params: unknown[] = [
+    input.app ?? null,
+    whole?.first ?? null,
+    whole?.last ?? null,
+    input.completed,
+    input.failed,
+  ];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  const partRows = parts.map(
+    (part) => `
+       union all
+       select e.name, 1 from public.events e
+       where e.app = any(array(select app from apps)) and e.name in ($4, $5)
+         and e.occurred_at >= ${param(part.lo)}::timestamptz and e.occurred_at < ${param(part.hi)}::timestamptz`,
+  );
   return pool.query<{ completed: number; failed: number }>(
     `with apps as materialized (${APPS_SQL}),
      n as (
        select name, events from public.metrics_event_counts_daily
-       where ${appFilter()} and name in ($4, $5) and day >= $2::date and day <= $3::date
-       union all
-       select e.name, 1 from unnest($6::timestamptz[], $7::timestamptz[]) as p(lo, hi)
-       join public.events e on e.app in (select app from apps) and e.name in ($4, $5)
-         and e.occurred_at >= p.lo and e.occurred_at < p.hi
+       where ${appFilter()} and name in ($4, $5) and day >= $2::date and day <= $3::date${partRows.join('')}
      )
      select coalesce(sum(events) filter (where name = $4), 0)::int as completed,
             coalesce(sum(events) filter (where name = $5), 0)::int as failed
      from n`,
-    [
-      input.app ?? null,
-      whole?.first ?? null,
-      whole?.last ?? null,
-      input.completed,
-      input.failed,
-      parts.map((p) => p.lo),
-      parts.map((p) => p.hi),
-    ],
+    params,
   );
 }
 
