@@ -2,9 +2,10 @@
  * SQL for an as-of instant inside a UTC day. The daily rollups hold whole days, so a query as of
  * 15:00 reads them up to the day before and takes the as-of day's part from the per-user daily
  * activity rollup, whose `first_at` and `last_at` are the user's first and last qualifying event
- * of the day: a user is active on day D before instant t exactly when `first_at < t`. Raw events
- * are read only where those two instants cannot tell (event counts of a part of a day, a part
- * bounded on both sides), by the user's time index (`events_user_time`), one user at a time.
+ * of the day: a user is active on day D before instant t exactly when `first_at < t`. Events are
+ * read only where those two instants cannot tell (a user's event count of a part of a day, a part
+ * bounded on both sides: the user's time index), and for the event-name figures (feature usage,
+ * core-action counts: the part's events by the (app, name, time) index).
  */
 
 const DAY_MS = 86_400_000;
@@ -12,11 +13,8 @@ const DAY_MS = 86_400_000;
 /** Whether an instant is a UTC midnight: the rollups answer periods ending there. */
 export const isMidnight = (t: Date): boolean => t.getTime() % DAY_MS === 0;
 
-/** UTC midnight starting the day of an instant. */
-export const startOfDay = (t: Date): Date => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
-
 /** SQL: every app with users, by a loose index scan of metrics_users (no parameter). */
-export const ALL_APPS_SQL = `with recursive a as (
+const ALL_APPS_SQL = `with recursive a as (
     (select app from public.metrics_users order by app limit 1)
     union all
     select (select u.app from public.metrics_users u where u.app > a.app order by u.app limit 1) from a where a.app is not null
