@@ -18,7 +18,7 @@ import { type CommandModule, jsonOption } from '../program.ts';
 const statusColour = (s: string) =>
   s === 'dead' ? colour.red(s) : s === 'failed' ? colour.yellow(s) : s === 'processed' ? colour.green(s) : s;
 
-/** Replays need the queue's tables; starting pg-boss once installs them if this database never ran a worker. */
+/** Replays send jobs through the queue (its schema comes with the migrations), so they hold a pg-boss client for the call. */
 async function withQueue<T>(pool: Pool, fn: () => Promise<T>): Promise<T> {
   const queue = await startQueue(pool);
   try {
