@@ -344,38 +344,42 @@ export interface WalletTransaction {
   createdAt: Date;
 }
 
+/** A `wallet_transactions` row as pg returns it. */
+export interface WalletTransactionRow {
+  id: string;
+  kind: string;
+  idempotency_key: string;
+  amount: string;
+  balance_after: string;
+  debt_limit: string;
+  reason: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+export const walletTransactionFromRow = (r: WalletTransactionRow): WalletTransaction => ({
+  id: num(r.id),
+  kind: r.kind,
+  idempotencyKey: r.idempotency_key,
+  amount: num(r.amount),
+  balanceAfter: num(r.balance_after),
+  debtLimit: num(r.debt_limit),
+  reason: r.reason,
+  metadata: r.metadata,
+  createdAt: r.created_at,
+});
+
 /** The wallet's journal, oldest first. */
 export async function listWalletTransactions(
   db: Queryable,
   walletId: string,
   options: { limit?: number; afterId?: number } = {},
 ): Promise<WalletTransaction[]> {
-  const { rows } = await db.query<{
-    id: string;
-    kind: string;
-    idempotency_key: string;
-    amount: string;
-    balance_after: string;
-    debt_limit: string;
-    reason: string | null;
-    metadata: Record<string, unknown>;
-    created_at: Date;
-  }>('select * from public.wallet_transactions where wallet_id = $1 and id > $2 order by id limit $3', [
-    walletId,
-    options.afterId ?? 0,
-    options.limit ?? 1000,
-  ]);
-  return rows.map((r) => ({
-    id: num(r.id),
-    kind: r.kind,
-    idempotencyKey: r.idempotency_key,
-    amount: num(r.amount),
-    balanceAfter: num(r.balance_after),
-    debtLimit: num(r.debt_limit),
-    reason: r.reason,
-    metadata: r.metadata,
-    createdAt: r.created_at,
-  }));
+  const { rows } = await db.query<WalletTransactionRow>(
+    'select * from public.wallet_transactions where wallet_id = $1 and id > $2 order by id limit $3',
+    [walletId, options.afterId ?? 0, options.limit ?? 1000],
+  );
+  return rows.map(walletTransactionFromRow);
 }
 
 export interface WalletIntegrity {
